@@ -1,0 +1,220 @@
+"""The Cognito actions this endpoint answers: one table, action name → handler.
+
+Each handler turns the (already shape-validated) request into plain values, runs one flow through the
+pool, and shapes the result as Cognito does. No rule lives here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from userpool.core.attributes import parse_attribute_list, to_wire
+from userpool.core.delivery import CodeDelivery
+from userpool.core.flows import account, recovery, sign_in, sign_up
+from userpool.core.tokens import AuthResult
+from userpool.service import UserPool
+
+Body = dict[str, Any]
+Handler = Callable[[UserPool, Body], Body]
+
+
+def _delivery(d: CodeDelivery) -> Body:
+    return {"Destination": d.destination, "DeliveryMedium": d.medium, "AttributeName": d.attribute}
+
+
+def _attributes(body: Body, key: str) -> dict[str, str]:
+    return parse_attribute_list((a["Name"], a.get("Value") or "") for a in body.get(key) or [])
+
+
+def _auth_result(result: AuthResult) -> Body:
+    out: Body = {
+        "AccessToken": result.access_token,
+        "ExpiresIn": result.expires_in,
+        "TokenType": result.token_type,
+        "IdToken": result.id_token,
+    }
+    if result.refresh_token is not None:
+        out["RefreshToken"] = result.refresh_token
+    return out
+
+
+def _step(step: sign_in.SignInStep) -> Body:
+    if isinstance(step, AuthResult):
+        return {"AuthenticationResult": _auth_result(step), "ChallengeParameters": {}}
+    out: Body = {"ChallengeName": step.name, "ChallengeParameters": step.parameters}
+    if step.session is not None:
+        out["Session"] = step.session
+    return out
+
+
+def sign_up_action(pool: UserPool, body: Body) -> Body:
+    result = pool.run(
+        sign_up.sign_up,
+        client_id=body["ClientId"],
+        username=body["Username"],
+        password=body.get("Password"),
+        attributes=_attributes(body, "UserAttributes"),
+        secret_hash=body.get("SecretHash"),
+    )
+    out: Body = {"UserConfirmed": result.confirmed, "UserSub": result.user_sub}
+    if result.delivery is not None:
+        out["CodeDeliveryDetails"] = _delivery(result.delivery)
+    return out
+
+
+def confirm_sign_up_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        sign_up.confirm_sign_up,
+        client_id=body["ClientId"],
+        username=body["Username"],
+        code=body["ConfirmationCode"],
+        secret_hash=body.get("SecretHash"),
+    )
+    return {}
+
+
+def resend_confirmation_code_action(pool: UserPool, body: Body) -> Body:
+    delivery = pool.run(
+        sign_up.resend_confirmation_code,
+        client_id=body["ClientId"],
+        username=body["Username"],
+        secret_hash=body.get("SecretHash"),
+    )
+    return {"CodeDeliveryDetails": _delivery(delivery)}
+
+
+def initiate_auth_action(pool: UserPool, body: Body) -> Body:
+    step = pool.run(
+        sign_in.initiate_auth,
+        client_id=body["ClientId"],
+        flow=body["AuthFlow"],
+        params=dict(body.get("AuthParameters") or {}),
+    )
+    return _step(step)
+
+
+def respond_to_auth_challenge_action(pool: UserPool, body: Body) -> Body:
+    step = pool.run(
+        sign_in.respond_to_auth_challenge,
+        client_id=body["ClientId"],
+        challenge=body["ChallengeName"],
+        responses=dict(body.get("ChallengeResponses") or {}),
+        session=body.get("Session"),
+    )
+    return _step(step)
+
+
+def get_tokens_from_refresh_token_action(pool: UserPool, body: Body) -> Body:
+    result = pool.run(
+        sign_in.get_tokens_from_refresh_token,
+        client_id=body["ClientId"],
+        refresh_token=body["RefreshToken"],
+        client_secret=body.get("ClientSecret"),
+    )
+    return {"AuthenticationResult": _auth_result(result)}
+
+
+def get_user_action(pool: UserPool, body: Body) -> Body:
+    user = pool.run(account.get_user, access_token=body["AccessToken"])
+    return {"Username": user.username, "UserAttributes": to_wire(user.attributes)}
+
+
+def update_user_attributes_action(pool: UserPool, body: Body) -> Body:
+    deliveries = pool.run(
+        account.update_user_attributes,
+        access_token=body["AccessToken"],
+        attributes=_attributes(body, "UserAttributes"),
+    )
+    return {"CodeDeliveryDetailsList": [_delivery(d) for d in deliveries]}
+
+
+def get_user_attribute_verification_code_action(pool: UserPool, body: Body) -> Body:
+    delivery = pool.run(
+        account.get_user_attribute_verification_code,
+        access_token=body["AccessToken"],
+        attribute=body["AttributeName"],
+    )
+    return {"CodeDeliveryDetails": _delivery(delivery)}
+
+
+def verify_user_attribute_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        account.verify_user_attribute,
+        access_token=body["AccessToken"],
+        attribute=body["AttributeName"],
+        code=body["Code"],
+    )
+    return {}
+
+
+def change_password_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        account.change_password,
+        access_token=body["AccessToken"],
+        previous=body.get("PreviousPassword"),
+        proposed=body["ProposedPassword"],
+    )
+    return {}
+
+
+def forgot_password_action(pool: UserPool, body: Body) -> Body:
+    delivery = pool.run(
+        recovery.forgot_password,
+        client_id=body["ClientId"],
+        username=body["Username"],
+        secret_hash=body.get("SecretHash"),
+    )
+    return {"CodeDeliveryDetails": _delivery(delivery)}
+
+
+def confirm_forgot_password_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        recovery.confirm_forgot_password,
+        client_id=body["ClientId"],
+        username=body["Username"],
+        code=body["ConfirmationCode"],
+        password=body["Password"],
+        secret_hash=body.get("SecretHash"),
+    )
+    return {}
+
+
+def global_sign_out_action(pool: UserPool, body: Body) -> Body:
+    pool.run(account.global_sign_out, access_token=body["AccessToken"])
+    return {}
+
+
+def revoke_token_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        account.revoke_token,
+        client_id=body["ClientId"],
+        token=body["Token"],
+        client_secret=body.get("ClientSecret"),
+    )
+    return {}
+
+
+def delete_user_action(pool: UserPool, body: Body) -> Body:
+    pool.run(account.delete_user, access_token=body["AccessToken"])
+    return {}
+
+
+ACTIONS: dict[str, Handler] = {
+    "SignUp": sign_up_action,
+    "ConfirmSignUp": confirm_sign_up_action,
+    "ResendConfirmationCode": resend_confirmation_code_action,
+    "InitiateAuth": initiate_auth_action,
+    "RespondToAuthChallenge": respond_to_auth_challenge_action,
+    "GetTokensFromRefreshToken": get_tokens_from_refresh_token_action,
+    "GetUser": get_user_action,
+    "UpdateUserAttributes": update_user_attributes_action,
+    "GetUserAttributeVerificationCode": get_user_attribute_verification_code_action,
+    "VerifyUserAttribute": verify_user_attribute_action,
+    "ChangePassword": change_password_action,
+    "ForgotPassword": forgot_password_action,
+    "ConfirmForgotPassword": confirm_forgot_password_action,
+    "GlobalSignOut": global_sign_out_action,
+    "RevokeToken": revoke_token_action,
+    "DeleteUser": delete_user_action,
+}

@@ -1,0 +1,96 @@
+"""The JSON 1.1 endpoint: parse, validate, dispatch, render — and never let a traceback out.
+
+Errors carry Cognito's name twice, as clients read it from different places: the body's `__type`
+(botocore, amazon-cognito-identity-js) and the `x-amzn-ErrorType` header (Amplify v6).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from userpool.api.cognito import shapes
+from userpool.api.cognito.actions import ACTIONS
+from userpool.core.errors import (
+    CognitoError,
+    InternalErrorException,
+    SerializationException,
+    UnknownOperationException,
+    UnsupportedOperationException,
+)
+from userpool.service import UserPool
+
+log = logging.getLogger("userpool.api")
+
+TARGET_PREFIX = "AWSCognitoIdentityProviderService."
+CONTENT_TYPE = "application/x-amz-json-1.1"
+MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
+
+
+def _response(
+    status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        media_type=CONTENT_TYPE,
+        headers={"x-amzn-RequestId": request_id, **(headers or {})},
+    )
+
+
+def error_response(err: CognitoError, request_id: str) -> Response:
+    # Header values must be latin-1; messages are ours and ASCII, but be safe with anything echoed.
+    message = err.message.encode("ascii", "replace").decode()[:1000]
+    return _response(
+        err.status,
+        {"__type": err.code, "message": err.message},
+        request_id,
+        {"x-amzn-ErrorType": f"{err.code}:", "x-amzn-ErrorMessage": message},
+    )
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_BODY:
+        raise SerializationException(f"Request body is larger than {MAX_BODY} bytes")
+    try:
+        body = json.loads(raw or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise SerializationException("The request body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise SerializationException("The request body must be a JSON object")
+    return body
+
+
+async def handle(request: Request) -> Response:
+    pool: UserPool = request.app.state.pool
+    request_id = str(uuid.uuid4())
+    try:
+        target = request.headers.get("x-amz-target", "")
+        if not target.startswith(TARGET_PREFIX):
+            raise UnknownOperationException(
+                f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>"
+            )
+        action = target[len(TARGET_PREFIX) :]
+        if action not in shapes.operations():
+            raise UnknownOperationException(f"Unknown operation {action}")
+        handler = ACTIONS.get(action)
+        if handler is None:
+            raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
+        body = _parse(await request.body())
+        shapes.validate(action, body)
+        result = await run_in_threadpool(handler, pool, body)
+        return _response(200, result, request_id)
+    except CognitoError as err:
+        return error_response(err, request_id)
+    except Exception:
+        log.exception("internal error in request %s", request_id)
+        return error_response(
+            InternalErrorException("Internal server error; see the server log for request " + request_id),
+            request_id,
+        )

@@ -1,0 +1,123 @@
+"""Request validation against botocore's model of Cognito (shapes.json, made by scripts/gen_shapes.py).
+
+Messages follow AWS's: "1 validation error detected: Value at 'username' failed to satisfy constraint:
+Member must have length less than or equal to 128". Values are never echoed back: many are secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from userpool.core.errors import InvalidParameterException, SerializationException
+
+_MAX_ERRORS = 5
+_FAILED = "Value at {} failed to satisfy constraint: Member must have"
+
+
+@cache
+def _model() -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((Path(__file__).parent / "shapes.json").read_text())
+    for shape in doc["shapes"].values():
+        if "pattern" in shape:
+            shape["_re"] = re.compile(shape["pattern"])
+    return doc
+
+
+def operations() -> frozenset[str]:
+    return frozenset(_model()["operations"])
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _check(shape_name: str, value: Any, path: str, errors: list[str]) -> None:
+    shape = _model()["shapes"][shape_name]
+    kind = shape["type"]
+    at = f"'{path}'" if path else "the request"
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise SerializationException(f"Value at {at} must be a JSON object")
+        members = shape["members"]
+        for name in shape.get("required", []):
+            if value.get(name) is None:
+                errors.append(
+                    f"Value null at '{_join(path, name)}' failed to satisfy constraint: Member must not be null"
+                )
+        for name, item in value.items():
+            if name in members and item is not None:
+                _check(members[name], item, _join(path, name), errors)
+        return
+    if kind == "list":
+        if not isinstance(value, list):
+            raise SerializationException(f"Value at {at} must be a JSON array")
+        _length(shape, len(value), at, errors)
+        for i, item in enumerate(value, 1):
+            _check(shape["member"], item, f"{path}.{i}.member", errors)
+        return
+    if kind == "map":
+        if not isinstance(value, dict):
+            raise SerializationException(f"Value at {at} must be a JSON object")
+        _length(shape, len(value), at, errors)
+        for key, item in value.items():
+            _check(shape["key"], key, f"{path}.key", errors)
+            _check(shape["value"], item, f"{path}.{key}.value" if len(key) < 64 else f"{path}.value", errors)
+        return
+    if kind == "string":
+        if not isinstance(value, str):
+            raise SerializationException(f"Value at {at} must be a string")
+        _length(shape, len(value), at, errors)
+        if "enum" in shape and value not in shape["enum"]:
+            errors.append(
+                f"Value at {at} failed to satisfy constraint: Member must satisfy enum value set: "
+                f"[{', '.join(shape['enum'])}]"
+            )
+        elif "_re" in shape and value and not shape["_re"].fullmatch(value):
+            errors.append(
+                f"Value at {at} failed to satisfy constraint: Member must satisfy regular expression "
+                f"pattern: {shape['pattern']}"
+            )
+        return
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise SerializationException(f"Value at {at} must be true or false")
+        return
+    if kind in ("integer", "long"):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SerializationException(f"Value at {at} must be an integer")
+        if "min" in shape and value < shape["min"]:
+            errors.append(f"{_FAILED.format(at)} value greater than or equal to {shape['min']}")
+        if "max" in shape and value > shape["max"]:
+            errors.append(f"{_FAILED.format(at)} value less than or equal to {shape['max']}")
+        return
+    if kind == "timestamp" and not isinstance(value, int | float):
+        raise SerializationException(f"Value at {at} must be a number of seconds")
+    if kind == "blob" and not isinstance(value, str):
+        raise SerializationException(f"Value at {at} must be a base64 string")
+
+
+def _length(shape: dict[str, Any], size: int, at: str, errors: list[str]) -> None:
+    if "min" in shape and size < shape["min"]:
+        errors.append(f"{_FAILED.format(at)} length greater than or equal to {shape['min']}")
+    if "max" in shape and size > shape["max"]:
+        errors.append(f"{_FAILED.format(at)} length less than or equal to {shape['max']}")
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{_camel(name)}" if path else _camel(name)
+
+
+def validate(operation: str, body: Any) -> None:
+    """Raise InvalidParameterException (or SerializationException for wrong JSON types) for a bad request."""
+    errors: list[str] = []
+    _check(_model()["operations"][operation], body, "", errors)
+    if errors:
+        count = len(errors)
+        noun = "error" if count == 1 else "errors"
+        raise InvalidParameterException(
+            f"{count} validation {noun} detected: " + "; ".join(errors[:_MAX_ERRORS])
+        )

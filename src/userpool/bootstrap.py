@@ -1,0 +1,49 @@
+"""Assembling a running pool from a definition: deploy it, then wire the ports (the registry)."""
+
+from __future__ import annotations
+
+from userpool.core.config import PoolConfig
+from userpool.core.store import Store
+from userpool.courier import Courier
+from userpool.crypto.keys import KeyRing
+from userpool.crypto.passwords import Argon2Hasher
+from userpool.crypto.sealing import HmacKeyed
+from userpool.definition import AuthDefinition
+from userpool.definition.compile import pool_config
+from userpool.deploy import Deployment, deploy
+from userpool.service import UserPool
+from userpool.system import SystemClock, SystemRandom
+
+DEFAULT_REGION = "us-east-1"
+
+
+def config_for(defn: AuthDefinition, deployment: Deployment, endpoint: str) -> PoolConfig:
+    pool = deployment.pool
+    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=f"{endpoint.rstrip('/')}/{pool.id}")
+
+
+def open_pool(
+    store: Store,
+    defn: AuthDefinition,
+    *,
+    endpoint: str,
+    master_key: bytes,
+    courier: Courier,
+    region: str = DEFAULT_REGION,
+    hasher: Argon2Hasher | None = None,
+) -> tuple[UserPool, Deployment]:
+    clock, random = SystemClock(), SystemRandom()
+    deployment = deploy(store, defn, region=region, clock=clock, random=random)
+    signer = KeyRing((k.kid, k.use, k.private_pem) for k in deployment.keys)
+    pool = UserPool(
+        config=config_for(defn, deployment, endpoint),
+        store=store,
+        clock=clock,
+        random=random,
+        hasher=hasher or Argon2Hasher(),
+        keyed=HmacKeyed(master_key),
+        signer=signer,
+        courier=courier,
+        default_client_id=deployment.client.id,
+    )
+    return pool, deployment

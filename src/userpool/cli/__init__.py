@@ -1,0 +1,1 @@
+"""The `userpool` command: init, sandbox (and its messages), serve."""

@@ -1,0 +1,24 @@
+"""Entry point of the `userpool` command."""
+
+from __future__ import annotations
+
+import typer
+
+from userpool.cli import sandbox, serve
+
+app = typer.Typer(
+    help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sandbox.app, name="sandbox")
+app.command("serve")(serve.serve)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,107 @@
+"""`userpool serve`: the same definition in production, on PostgreSQL, as many processes as you like.
+
+Every process is stateless: users, sign-ins in progress, codes and keys live in the database, so processes
+on several machines behind a load balancer serve one pool. Configuration comes from options or the
+environment (USERPOOL_DATABASE_URL, USERPOOL_ENDPOINT, USERPOOL_MASTER_KEY), so worker processes read
+the same settings as the parent.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+from starlette.applications import Starlette
+
+from userpool.bootstrap import DEFAULT_REGION, open_pool
+from userpool.courier import SandboxCourier
+from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, master_key_from_env
+from userpool.definition import DefinitionError, load_definition
+from userpool.server import build_app
+from userpool.store import open_store
+from userpool.web import hosted_routes
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def _settings() -> tuple[Path, str, str, str, bytes]:
+    app_dir = Path(os.environ.get("USERPOOL_APP_DIR", ".")).resolve()
+    url = os.environ.get("USERPOOL_DATABASE_URL", "")
+    endpoint = os.environ.get("USERPOOL_ENDPOINT", "")
+    region = os.environ.get("USERPOOL_REGION", DEFAULT_REGION)
+    key = master_key_from_env()
+    missing = [
+        n for n, v in (("USERPOOL_DATABASE_URL", url), ("USERPOOL_ENDPOINT", endpoint), (MASTER_KEY_ENV, key)) if not v
+    ]
+    if missing:
+        raise SystemExit(f"userpool serve needs {', '.join(missing)} (options or environment variables)")
+    assert key is not None
+    return app_dir, url, endpoint.rstrip("/"), region, key
+
+
+def create_app() -> Starlette:
+    """The ASGI app for one worker process (uvicorn's factory)."""
+    app_dir, url, endpoint, region, key = _settings()
+    defn = load_definition(app_dir)
+    store = open_store(url, Sealer(key))
+    # Production messages go to the configured senders (SMTP/SMS arrive with the senders option); until a
+    # sender is configured they are kept in the store's outbox, never printed.
+    pool, _ = open_pool(store, defn, endpoint=endpoint, master_key=key, courier=SandboxCourier(), region=region)
+    return build_app(pool, sandbox_mode=False, extra_routes=hosted_routes())
+
+
+def serve(
+    database_url: Annotated[
+        str | None,
+        typer.Option(envvar="USERPOOL_DATABASE_URL", help="postgresql+psycopg://... or sqlite:///..."),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(envvar="USERPOOL_ENDPOINT", help="Public URL of this server (the token issuer's base)."),
+    ] = None,
+    app_dir: Annotated[Path, typer.Option("--dir", help="The app folder (holding amplify/).")] = Path(),
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
+    region: Annotated[str, typer.Option(envvar="USERPOOL_REGION")] = DEFAULT_REGION,
+) -> None:
+    """Serve the auth definition in production mode (no sandbox endpoints, master key from the environment)."""
+    if master_key_from_env() is None:
+        console.print(
+            f"[red]Set {MASTER_KEY_ENV} to a base64 32-byte key (e.g. `openssl rand -base64 32`). "
+            "Keep it out of the database and its backups: it seals every secret at rest.[/red]"
+        )
+        raise typer.Exit(2)
+    os.environ.update(
+        {
+            "USERPOOL_APP_DIR": str(app_dir.resolve()),
+            "USERPOOL_DATABASE_URL": database_url or "",
+            "USERPOOL_ENDPOINT": endpoint or f"http://{host}:{port}",
+            "USERPOOL_REGION": region,
+        }
+    )
+    try:
+        # Deploy once here, before any worker starts, so workers only ever find the pool (never race to create it).
+        create_app()
+    except DefinitionError as err:
+        console.print(str(err), style="red", markup=False)
+        raise typer.Exit(1) from None
+    except SystemExit as exc:
+        console.print(str(exc), style="red", markup=False)
+        raise typer.Exit(2) from None
+    console.print(
+        f"Serving on http://{host}:{port} with {workers} process(es); issuer base {os.environ['USERPOOL_ENDPOINT']}"
+    )
+    uvicorn.run(
+        "userpool.cli.serve:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        lifespan="off",
+    )

@@ -1,0 +1,46 @@
+"""Sending a one-time code to the user's email or phone, and describing where it went (CodeDeliveryDetails)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from userpool.core import codes
+from userpool.core.attributes import mask
+from userpool.core.config import Template
+from userpool.core.context import Ctx
+from userpool.core.model import User
+
+
+@dataclass(frozen=True)
+class CodeDelivery:
+    destination: str  # masked
+    medium: str  # EMAIL | SMS
+    attribute: str  # email | phone_number
+
+
+def send_code(
+    ctx: Ctx,
+    user: User,
+    *,
+    purpose: str,
+    ttl: int,
+    attribute: str,
+    value: str,
+    email: Template,
+    sms: Template,
+) -> CodeDelivery:
+    code = codes.issue(ctx, user, purpose, ttl, destination=f"{attribute}:{value}")
+    if attribute == "email":
+        subject, body = email.render(code)
+        ctx.send(to=value, channel="EMAIL", subject=subject, body=body, purpose=purpose, code=code)
+        return CodeDelivery(mask(value), "EMAIL", "email")
+    _, body = sms.render(code)
+    ctx.send(to=value, channel="SMS", subject="", body=body, purpose=purpose, code=code)
+    return CodeDelivery(mask(value), "SMS", "phone_number")
+
+
+def simulated(login: str) -> CodeDelivery:
+    """What an unknown user is told when the pool hides whether users exist: a plausible masked target."""
+    if login.startswith("+"):
+        return CodeDelivery(mask(login), "SMS", "phone_number")
+    return CodeDelivery(mask(login if "@" in login else f"{login}@{login}"), "EMAIL", "email")

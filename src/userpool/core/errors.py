@@ -1,0 +1,103 @@
+"""One error hierarchy for the whole pool.
+
+Every error's class name *is* its stable code: Cognito's exception name, which the JSON API renders in
+`__type` and `x-amzn-ErrorType`, and which the hosted pages map to a message id. Errors are raised by the
+core and the store and rendered once, at the edge.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class CognitoError(Exception):
+    """Base class: a refusal the client caused, rendered with HTTP 400 unless `status` says otherwise."""
+
+    status: ClassVar[int] = 400
+
+    def __init__(self, message: str, *, keep_writes: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        # A refusal that must still be remembered (a failed attempt counted, a code burned) sets this so the
+        # unit of work commits what the flow wrote before raising; every other refusal writes nothing.
+        self.keep_writes = keep_writes
+
+    @property
+    def code(self) -> str:
+        return type(self).__name__
+
+
+class InvalidParameterException(CognitoError): ...
+
+
+class InvalidPasswordException(CognitoError): ...
+
+
+class NotAuthorizedException(CognitoError): ...
+
+
+class UserNotFoundException(CognitoError): ...
+
+
+class UserNotConfirmedException(CognitoError): ...
+
+
+class UsernameExistsException(CognitoError): ...
+
+
+class AliasExistsException(CognitoError): ...
+
+
+class CodeMismatchException(CognitoError): ...
+
+
+class ExpiredCodeException(CognitoError): ...
+
+
+class LimitExceededException(CognitoError): ...
+
+
+class TooManyRequestsException(CognitoError): ...
+
+
+class TooManyFailedAttemptsException(CognitoError): ...
+
+
+class PasswordResetRequiredException(CognitoError): ...
+
+
+class ResourceNotFoundException(CognitoError): ...
+
+
+class UnsupportedTokenTypeException(CognitoError): ...
+
+
+class UnsupportedOperationException(CognitoError): ...
+
+
+class InvalidUserPoolConfigurationException(CognitoError): ...
+
+
+class CodeDeliveryFailureException(CognitoError): ...
+
+
+class InternalErrorException(CognitoError):
+    status = 500
+
+
+# Not a Cognito exception: the JSON API's answer to an action it does not know (what AWS answers too).
+class UnknownOperationException(CognitoError): ...
+
+
+# AWS's answer to a body that is not JSON or not an object.
+class SerializationException(CognitoError): ...
+
+
+class StoreConflict(Exception):
+    """Raised by a store when a write lost a race (unique key taken, row changed since it was read).
+
+    The core turns it into the Cognito error that fits the action; it never reaches a client as is.
+    """
+
+
+class ConcurrentModificationException(CognitoError): ...

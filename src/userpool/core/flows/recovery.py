@@ -1,0 +1,87 @@
+"""Forgot password: a code to a verified email or phone, then a new password with that code.
+
+ForgotPassword ──code (1 h)──▶ ConfirmForgotPassword(code, new password) ──▶ CONFIRMED, signed out everywhere
+"""
+
+from __future__ import annotations
+
+from userpool.core import codes, tokens
+from userpool.core.clients import check_secret_hash, get_client
+from userpool.core.context import Ctx
+from userpool.core.credentials import set_password
+from userpool.core.delivery import CodeDelivery, send_code, simulated
+from userpool.core.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from userpool.core.identity import find_user, save_user
+from userpool.core.model import User, UserStatus
+from userpool.core.policy import check_password
+
+PURPOSE = "forgot_password"
+
+
+def _recovery_channel(ctx: Ctx, user: User) -> tuple[str, str] | None:
+    for attribute in ctx.pool.recovery_mechanisms:
+        value = user.attributes.get(attribute)
+        if value and user.attributes.get(f"{attribute}_verified") == "true":
+            return attribute, value
+    return None
+
+
+def forgot_password(
+    ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None
+) -> CodeDelivery:
+    client = get_client(ctx, client_id)
+    hide = client.prevent_user_existence_errors
+    user = find_user(ctx, username)
+    if user is None:
+        if hide:
+            return simulated(username)
+        raise UserNotFoundException("Username/client id combination not found.")
+    check_secret_hash(client, username, secret_hash)
+    channel = _recovery_channel(ctx, user)
+    if not user.enabled or channel is None:
+        if hide:  # Cognito answers as if a code went out, so the answer reveals nothing about the account
+            return simulated(username)
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        raise InvalidParameterException(
+            "Cannot reset password for the user as there is no registered/verified email or phone_number"
+        )
+    attribute, value = channel
+    t = ctx.pool.templates
+    return send_code(
+        ctx,
+        user,
+        purpose=PURPOSE,
+        ttl=ctx.pool.reset_code_ttl,
+        attribute=attribute,
+        value=value,
+        email=t.reset_email,
+        sms=t.reset_sms,
+    )
+
+
+def confirm_forgot_password(
+    ctx: Ctx, *, client_id: str, username: str, code: str, password: str, secret_hash: str | None = None
+) -> None:
+    client = get_client(ctx, client_id)
+    user = find_user(ctx, username)
+    if user is None or not user.enabled:
+        if client.prevent_user_existence_errors:
+            raise CodeMismatchException("Invalid verification code provided, please try again.")
+        if user is None:
+            raise UserNotFoundException("Username/client id combination not found.")
+        raise NotAuthorizedException("User is disabled.")
+    check_secret_hash(client, username, secret_hash)
+    check_password(ctx.pool.password_policy, password)  # before the code is spent
+    codes.consume(ctx, user, PURPOSE, code)
+    set_password(ctx, user, password)
+    if user.status in (UserStatus.RESET_REQUIRED, UserStatus.FORCE_CHANGE_PASSWORD):
+        user.status = UserStatus.CONFIRMED
+    save_user(ctx, user)
+    # A reset is what people do when they think someone else has their password: end every session.
+    tokens.sign_out_everywhere(ctx, user)

@@ -1,0 +1,162 @@
+"""Sign-up, its confirmation code, and resending the code.
+
+SignUp ──▶ UNCONFIRMED ──ConfirmSignUp(code)──▶ CONFIRMED
+              ▲   │
+              └───┘ ResendConfirmationCode (the old code stops working)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from userpool.core import attributes as attrs
+from userpool.core import codes
+from userpool.core.clients import check_secret_hash, get_client
+from userpool.core.context import Ctx
+from userpool.core.credentials import set_password
+from userpool.core.delivery import CodeDelivery, send_code, simulated
+from userpool.core.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    NotAuthorizedException,
+    UserNotFoundException,
+)
+from userpool.core.identity import find_user, insert_user, save_user
+from userpool.core.model import User, UserStatus
+
+PURPOSE = "sign_up"
+# botocore's UsernameType: letters, marks, symbols, numbers, punctuation; no spaces or control characters.
+_USERNAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
+
+
+@dataclass(frozen=True)
+class SignUpResult:
+    user_sub: str
+    confirmed: bool
+    delivery: CodeDelivery | None
+
+
+def _place_username(ctx: Ctx, username: str, values: dict[str, str]) -> None:
+    """With email/phone as the user name, the name given *is* that attribute (Cognito stores it there)."""
+    kinds = ctx.pool.username_attributes
+    if not kinds:
+        return
+    if "@" in username and "email" in kinds:
+        attr = "email"
+    elif username.startswith("+") and "phone_number" in kinds:
+        attr = "phone_number"
+    else:
+        wanted = " or ".join("an email" if k == "email" else "a phone number" for k in kinds)
+        raise InvalidParameterException(f"Username should be {wanted}.")
+    if values.get(attr, username) != username:
+        raise InvalidParameterException(
+            f"The {attr} attribute must match the username when {attr} is the username."
+        )
+    values[attr] = username
+
+
+def _send_confirmation(ctx: Ctx, user: User) -> CodeDelivery | None:
+    for attribute in ctx.pool.auto_verified_attributes:
+        value = user.attributes.get(attribute)
+        if value:
+            t = ctx.pool.templates
+            return send_code(
+                ctx,
+                user,
+                purpose=PURPOSE,
+                ttl=ctx.pool.signup_code_ttl,
+                attribute=attribute,
+                value=value,
+                email=t.verification_email,
+                sms=t.verification_sms,
+            )
+    return None
+
+
+def sign_up(
+    ctx: Ctx,
+    *,
+    client_id: str,
+    username: str,
+    password: str | None,
+    attributes: dict[str, str],
+    secret_hash: str | None = None,
+) -> SignUpResult:
+    client = get_client(ctx, client_id)
+    check_secret_hash(client, username, secret_hash)
+    if not _USERNAME.fullmatch(username):
+        raise InvalidParameterException(
+            "Username must be 1 to 128 characters with no spaces or control characters."
+        )
+    if password is None:
+        raise InvalidParameterException("Password is required to sign up.")
+    values = dict(attributes)
+    _place_username(ctx, username, values)
+    if "email" in values:
+        values["email"] = values["email"].strip()
+    attrs.check_client_write(ctx.pool, values, existing=None)
+    attrs.check_required(ctx.pool, values)
+    sub = ctx.random.uuid4()
+    for attribute in attrs.VERIFIABLE:
+        if attribute in values:
+            values[attrs.verified_flag(attribute)] = "false"
+    now = ctx.now()
+    user = User(
+        pool_id=ctx.pool.pool_id,
+        username=sub if ctx.pool.username_attributes else username,
+        sub=sub,
+        status=UserStatus.UNCONFIRMED,
+        attributes={"sub": sub, **values},
+        created_at=now,
+        updated_at=now,
+    )
+    set_password(ctx, user, password)  # policy first: a weak password writes nothing
+    insert_user(ctx, user)
+    return SignUpResult(user_sub=sub, confirmed=False, delivery=_send_confirmation(ctx, user))
+
+
+def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
+    if client_hides_users:
+        return CodeMismatchException("Invalid verification code provided, please try again.")
+    return UserNotFoundException("Username/client id combination not found.")
+
+
+def confirm_sign_up(
+    ctx: Ctx, *, client_id: str, username: str, code: str, secret_hash: str | None = None
+) -> User:
+    client = get_client(ctx, client_id)
+    check_secret_hash(client, username, secret_hash)
+    user = find_user(ctx, username)
+    if user is None:
+        raise _unknown(ctx, client.prevent_user_existence_errors)
+    if user.status != UserStatus.UNCONFIRMED:
+        raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
+    stored = codes.consume(ctx, user, PURPOSE, code)
+    user.status = UserStatus.CONFIRMED
+    attribute, _, value = stored.destination.partition(":")
+    # The code proves the address it went to, so that address (if unchanged since) is now verified.
+    if attribute in attrs.VERIFIABLE and user.attributes.get(attribute) == value:
+        user.attributes[attrs.verified_flag(attribute)] = "true"
+    save_user(ctx, user)
+    return user
+
+
+def resend_confirmation_code(
+    ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None
+) -> CodeDelivery:
+    client = get_client(ctx, client_id)
+    check_secret_hash(client, username, secret_hash)
+    user = find_user(ctx, username)
+    if user is None:
+        if client.prevent_user_existence_errors:
+            return simulated(username)
+        raise UserNotFoundException("Username/client id combination not found.")
+    if user.status != UserStatus.UNCONFIRMED:
+        raise InvalidParameterException("User is already confirmed.")
+    delivery = _send_confirmation(ctx, user)
+    if delivery is None:
+        raise InvalidParameterException(
+            "Cannot send a confirmation code: the user has no email or phone number that the pool verifies."
+        )
+    return delivery

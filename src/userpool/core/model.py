@@ -1,0 +1,176 @@
+"""The records the pool keeps. Plain dataclasses: the store persists them, the flows reason about them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class UserStatus(StrEnum):
+    UNCONFIRMED = "UNCONFIRMED"
+    CONFIRMED = "CONFIRMED"
+    RESET_REQUIRED = "RESET_REQUIRED"
+    FORCE_CHANGE_PASSWORD = "FORCE_CHANGE_PASSWORD"
+    EXTERNAL_PROVIDER = "EXTERNAL_PROVIDER"
+
+
+@dataclass
+class User:
+    pool_id: str
+    username: str  # Cognito's user name: immutable; the UUID `sub` when email/phone is the username
+    sub: str
+    status: UserStatus
+    attributes: dict[str, str]  # wire form: every value a string, verified flags "true"/"false"
+    created_at: float
+    updated_at: float
+    enabled: bool = True
+    # A new email or phone number waiting for its code; the old value stays active until then (Cognito's
+    # "keep original attribute value active when an update is pending").
+    pending_attributes: dict[str, str] = field(default_factory=dict)
+    password_hash: str | None = None  # argon2id, encoded
+    srp_salt: str | None = None  # canonical lowercase hex, no redundant leading zeros
+    srp_verifier: str | None = None  # hex of g^x mod N; sealed at rest by the store
+    # Keys the user can be found by ("username:ada", "email:ada@example.com"); unique per pool, so the
+    # database itself refuses a second account for one email even under a race.
+    login_keys: frozenset[str] = frozenset()
+    version: int = 0  # optimistic concurrency: a write based on a stale read fails with StoreConflict
+
+
+@dataclass
+class Pool:
+    id: str  # <region>_<9 alphanumerics>
+    name: str
+    region: str
+    created_at: float
+    # Server-side key for simulated answers about unknown users (stable fake SRP salts); sealed at rest.
+    secret: bytes = b""
+    definition_json: str = "{}"  # the deployed definition, for the irreversible-change check
+
+
+@dataclass
+class Client:
+    id: str  # 26 lowercase alphanumerics
+    pool_id: str
+    name: str
+    created_at: float
+    secret: str | None = None  # sealed at rest
+    explicit_auth_flows: tuple[str, ...] = (
+        "ALLOW_USER_SRP_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_CUSTOM_AUTH",
+    )
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
+    allowed_oauth_scopes: tuple[str, ...] = (
+        "phone",
+        "email",
+        "openid",
+        "profile",
+        "aws.cognito.signin.user.admin",
+    )
+    access_token_validity: int = 3600  # seconds
+    id_token_validity: int = 3600
+    refresh_token_validity: int = 30 * 86400
+    auth_session_validity: int = 180  # a sign-in has 3 minutes to answer each challenge
+    prevent_user_existence_errors: bool = True
+
+
+@dataclass
+class OneTimeCode:
+    pool_id: str
+    user_sub: str
+    purpose: str  # "sign_up", "forgot_password", "verify:email", "verify:phone_number"
+    code_hash: str  # keyed hash; the code itself is never stored
+    created_at: float
+    expires_at: float
+    attempts: int = 0
+    destination: str = ""  # where it was sent, to bind a verification code to the value it verifies
+
+
+@dataclass
+class AuthSession:
+    """A sign-in in progress, waiting for the answer to one challenge."""
+
+    id: str
+    pool_id: str
+    client_id: str
+    user_sub: str | None  # None: a simulated sign-in for a user who does not exist
+    username: str  # the name the client signed in with
+    challenge: str
+    session_hash: str  # hash of the opaque `Session` handed to the client
+    created_at: float
+    expires_at: float
+    secret_block_hash: str | None = None  # SRP: the client may answer with SECRET_BLOCK and no Session
+    state: dict[str, str] = field(default_factory=dict)  # challenge state (SRP secrets); sealed at rest
+
+
+@dataclass
+class TokenSession:
+    """One sign-in's token family: its refresh token and every access/ID token minted from it."""
+
+    origin_jti: str
+    pool_id: str
+    client_id: str
+    user_sub: str
+    refresh_hash: str
+    auth_time: int
+    created_at: float
+    expires_at: float
+    revoked_at: float | None = None
+    scopes: tuple[str, ...] = ("aws.cognito.signin.user.admin",)
+
+
+@dataclass
+class SigningKey:
+    kid: str
+    pool_id: str
+    use: str  # "id" or "access": Cognito signs the two token kinds with different keys
+    private_pem: str  # sealed at rest
+    created_at: float
+    active: bool = True
+
+
+@dataclass
+class Message:
+    """A message to a user. The sandbox keeps every one in its outbox; production hands it to a sender."""
+
+    pool_id: str
+    to: str
+    channel: str  # "EMAIL" or "SMS"
+    subject: str
+    body: str
+    created_at: float
+    purpose: str = ""
+    code: str | None = None
+    id: int | None = None
+
+
+@dataclass
+class AuthorizationCode:
+    """An OAuth 2.0 authorization code (RFC 6749 §4.1), single-use, bound to client, redirect URI and PKCE."""
+
+    code_hash: str
+    pool_id: str
+    client_id: str
+    user_sub: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    auth_time: int
+    created_at: float
+    expires_at: float
+    code_challenge: str = ""
+    code_challenge_method: str = ""
+    nonce: str = ""
+
+
+@dataclass
+class WebSession:
+    """A browser signed in to the hosted Authenticator (so /oauth2/authorize can skip the form)."""
+
+    id_hash: str
+    pool_id: str
+    user_sub: str
+    auth_time: int
+    created_at: float
+    expires_at: float

@@ -1,0 +1,58 @@
+"""What the core asks of the outside world, besides storage: time, randomness, hashing and signing."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """Seconds since the epoch."""
+        ...
+
+
+class Random(Protocol):
+    def token_bytes(self, n: int) -> bytes: ...
+    def digits(self, n: int) -> str:
+        """n decimal digits, uniformly random (leading zeros allowed)."""
+        ...
+
+    def uuid4(self) -> str: ...
+    def below(self, n: int) -> int:
+        """A uniformly random integer in [0, n)."""
+        ...
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+    def verify(self, encoded: str, password: str) -> bool: ...
+    def needs_rehash(self, encoded: str) -> bool: ...
+    def burn(self, password: str) -> None:
+        """Spend the time of one verification, for users who do not exist (same timing either way)."""
+        ...
+
+
+class Keyed(Protocol):
+    """Keyed hashing with a server key that is not in the database (one-time codes, simulated salts)."""
+
+    def digest(self, purpose: str, value: str) -> str:
+        """Hex HMAC-SHA256 of value under a subkey for `purpose`."""
+        ...
+
+
+TokenUse = Literal["id", "access"]
+
+
+class InvalidToken(Exception):
+    """A token that is not ours, malformed, or badly signed. The core answers NotAuthorizedException."""
+
+
+class TokenSigner(Protocol):
+    def sign(self, claims: Mapping[str, object], use: TokenUse) -> str: ...
+    def verify(self, token: str) -> dict[str, object]:
+        """Check the signature (RS256 only, `kid` required and known) and return the claims, unchecked.
+
+        Raises InvalidToken. Claim checks (exp, iss, token_use, client) are the caller's.
+        """
+        ...

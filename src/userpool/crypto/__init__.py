@@ -1,0 +1,1 @@
+"""Cryptography adapters: password hashing, sealing secrets at rest, signing keys and JWKS."""

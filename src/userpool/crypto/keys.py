@@ -1,0 +1,95 @@
+"""Token signing keys: RS256 only, a `kid` on every token, JWKS for verifiers.
+
+Like Cognito, ID tokens and access tokens are signed with two different keys, and both public keys are in
+the pool's JWKS. Verification accepts RS256 alone (never `none`, never an HMAC algorithm that would take a
+public key as a shared secret) and only keys in this ring.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+
+from userpool.core.ports import InvalidToken, TokenUse
+
+ALGORITHMS = ["RS256"]
+# Generous but finite: a JWT larger than this is not one of ours and is refused before any parsing work.
+MAX_TOKEN_LENGTH = 16384
+
+
+def generate_private_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
+def kid_for(private_pem: str) -> str:
+    """A kid shaped like Cognito's: base64 of the SHA-256 of the public key (stable, unique per key)."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    der = key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
+
+
+def _unverified_header(token: str) -> dict[str, Any]:
+    try:
+        head = token.split(".", 1)[0]
+        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    if not isinstance(header, dict):
+        raise InvalidToken("malformed token header")
+    return header
+
+
+class KeyRing:
+    """core.ports.TokenSigner over the pool's keys: signs with the active key per use, verifies with any."""
+
+    def __init__(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        """keys: (kid, use, private_pem); the last active key given per use signs."""
+        self._by_kid: dict[str, RSAKey] = {}
+        self._signing: dict[str, tuple[str, RSAKey]] = {}
+        for kid, use, pem in keys:
+            key = RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+            self._by_kid[kid] = key
+            self._signing[use] = (kid, key)
+
+    def sign(self, claims: Mapping[str, object], use: TokenUse) -> str:
+        kid, key = self._signing[use]
+        return jwt.encode({"alg": "RS256", "kid": kid}, dict(claims), key, algorithms=ALGORITHMS)
+
+    def verify(self, token: str) -> dict[str, object]:
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
+            raise InvalidToken("not a signed JWT")
+        header = _unverified_header(token)
+        if header.get("alg") not in ALGORITHMS:
+            raise InvalidToken("algorithm not allowed")
+        kid = header.get("kid")
+        key = self._by_kid.get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise InvalidToken("unknown signing key")
+        try:
+            decoded = jwt.decode(token, key, algorithms=ALGORITHMS)
+        except (JoseError, ValueError) as exc:
+            raise InvalidToken("bad signature") from exc
+        return dict(decoded.claims)
+
+    def jwks(self) -> dict[str, list[dict[str, Any]]]:
+        keys = []
+        for kid, key in sorted(self._by_kid.items()):  # a stable document, whatever order the store gives
+            public = key.as_dict(private=False)
+            keys.append(
+                {"alg": "RS256", "e": public["e"], "kid": kid, "kty": "RSA", "n": public["n"], "use": "sig"}
+            )
+        return {"keys": keys}

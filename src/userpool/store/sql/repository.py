@@ -1,0 +1,416 @@
+"""`SqlTx`: the core's `Tx` over one SQLAlchemy connection inside an open transaction.
+
+Rows and records map one to one (see `tables.py`). Secrets are sealed here, on the way in, and opened on
+the way out, so the core only ever sees plaintext and the database only ciphertext: the `Sealer` context
+of a value is "<table>.<column>".
+
+Writes that can lose a race (a taken login key or `sub`, a stale `version`, a taken session hash) run in a
+SAVEPOINT: on failure they raise `StoreConflict`, leave no partial rows, and the transaction stays usable.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from userpool.core.errors import StoreConflict
+from userpool.core.model import (
+    AuthorizationCode,
+    AuthSession,
+    Client,
+    Message,
+    OneTimeCode,
+    Pool,
+    SigningKey,
+    TokenSession,
+    User,
+    UserStatus,
+    WebSession,
+)
+from userpool.crypto.sealing import Sealer
+from userpool.store.sql import tables as t
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# Expired token families stay a day, so a refresh that comes just too late still finds its family.
+TOKEN_SESSION_GRACE = 86400.0
+
+
+def _dumps(value: object) -> str:
+    # Keys keep their order: attributes come back in the order the core wrote them.
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _tuple(text: str) -> tuple[str, ...]:
+    return tuple(json.loads(text))
+
+
+def _values(record: DataclassInstance, **overrides: object) -> dict[str, Any]:
+    """The record's fields by name, with some replaced (encoded) for storage."""
+    values = {f.name: getattr(record, f.name) for f in fields(record)}
+    values.update(overrides)
+    return values
+
+
+def _upsert(dialect: str, table: sa.Table, values: Mapping[str, Any]) -> sa.Executable:
+    """INSERT ... ON CONFLICT (primary key) DO UPDATE: one atomic statement, no read-then-write race."""
+    keys = [c.name for c in table.primary_key.columns]
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(values)
+        return pg.on_conflict_do_update(index_elements=keys, set_={k: pg.excluded[k] for k in values if k not in keys})
+    if dialect == "sqlite":
+        lite = sqlite.insert(table).values(values)
+        return lite.on_conflict_do_update(
+            index_elements=keys, set_={k: lite.excluded[k] for k in values if k not in keys}
+        )
+    raise NotImplementedError(f"no upsert for the {dialect} dialect")
+
+
+class SqlTx:
+    """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
+
+    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+        self._conn = conn
+        self._sealer = sealer
+
+    # -- helpers ---------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        """Run a write in a SAVEPOINT; a lost race becomes StoreConflict and undoes only this write."""
+        try:
+            with self._conn.begin_nested():
+                yield
+        except IntegrityError as exc:
+            raise StoreConflict(f"{what}: {type(exc.orig).__name__}") from exc
+        except DBAPIError as exc:
+            # PostgreSQL class 40 (deadlock, serialization failure) is a lost race too.
+            if str(getattr(exc.orig, "sqlstate", "")).startswith("40"):
+                raise StoreConflict(f"{what}: {type(exc.orig).__name__}") from exc
+            raise
+
+    def _execute(self, statement: sa.Executable) -> sa.CursorResult[Any]:
+        return self._conn.execute(statement)
+
+    def _one(self, statement: sa.Select[Any]) -> Row[Any] | None:
+        return self._conn.execute(statement).first()
+
+    def _put(self, table: sa.Table, values: Mapping[str, Any]) -> None:
+        self._execute(_upsert(self._conn.dialect.name, table, values))
+
+    def _seal(self, value: str, context: str) -> str:
+        return self._sealer.seal_text(value, context)
+
+    def _open(self, sealed: str, context: str) -> str:
+        return self._sealer.unseal_text(sealed, context)
+
+    # -- pools and app clients -------------------------------------------------------------------------
+
+    def get_pool(self, pool_id: str) -> Pool | None:
+        row = self._one(sa.select(t.pools).where(t.pools.c.id == pool_id))
+        return None if row is None else self._pool(row)
+
+    def list_pools(self) -> Sequence[Pool]:
+        """Every pool, oldest first."""
+        rows = self._conn.execute(sa.select(t.pools).order_by(t.pools.c.created_at, t.pools.c.id))
+        return [self._pool(row) for row in rows]
+
+    def put_pool(self, pool: Pool) -> None:
+        """Insert, or replace every column of the pool with this id."""
+        self._put(t.pools, _values(pool, secret=self._sealer.seal(pool.secret, "pools.secret")))
+
+    def _pool(self, row: Row[Any]) -> Pool:
+        r = row._asdict()
+        return Pool(**{**r, "secret": self._sealer.unseal(r["secret"], "pools.secret")})
+
+    def get_client(self, client_id: str) -> Client | None:
+        row = self._one(sa.select(t.clients).where(t.clients.c.id == client_id))
+        return None if row is None else self._client(row)
+
+    def list_clients(self, pool_id: str) -> Sequence[Client]:
+        """The pool's clients, oldest first."""
+        query = sa.select(t.clients).where(t.clients.c.pool_id == pool_id)
+        rows = self._conn.execute(query.order_by(t.clients.c.created_at, t.clients.c.id))
+        return [self._client(row) for row in rows]
+
+    def put_client(self, client: Client) -> None:
+        """Insert, or replace every column of the client with this id."""
+        secret = None if client.secret is None else self._seal(client.secret, "clients.secret")
+        lists = ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes")
+        encoded = {name: _dumps(list(getattr(client, name))) for name in lists}
+        self._put(t.clients, _values(client, secret=secret, **encoded))
+
+    def _client(self, row: Row[Any]) -> Client:
+        r = row._asdict()
+        for name in ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes"):
+            r[name] = _tuple(r[name])
+        if r["secret"] is not None:
+            r["secret"] = self._open(r["secret"], "clients.secret")
+        return Client(**r)
+
+    # -- users -----------------------------------------------------------------------------------------
+
+    def get_user(self, pool_id: str, sub: str) -> User | None:
+        u = t.users
+        return self._user(self._one(sa.select(u).where(u.c.pool_id == pool_id, u.c.sub == sub)))
+
+    def find_user(self, pool_id: str, login_key: str) -> User | None:
+        """The user who owns `login_key` (exactly as given: the core normalises keys) in the pool."""
+        u, lk = t.users, t.user_logins
+        joined = u.join(lk, sa.and_(lk.c.pool_id == u.c.pool_id, lk.c.user_sub == u.c.sub))
+        query = sa.select(u).select_from(joined).where(lk.c.pool_id == pool_id, lk.c.login_key == login_key)
+        return self._user(self._one(query))
+
+    def insert_user(self, user: User) -> None:
+        """Insert the user and one `user_logins` row per login key.
+
+        StoreConflict when the `sub` or any login key is already taken in the pool; then nothing of this
+        user is written and the transaction stays usable.
+        """
+        with self._guard("insert_user"):
+            self._execute(sa.insert(t.users).values(self._user_values(user)))
+            self._add_logins(user.pool_id, user.sub, user.login_keys)
+
+    def update_user(self, user: User) -> None:
+        """Write the user if its row still has `user.version`, then bump `user.version`.
+
+        Login keys are brought in line with `user.login_keys`. StoreConflict (and nothing written) when
+        the row changed since it was read, was deleted, or a new login key belongs to another user.
+        """
+        u, lk = t.users, t.user_logins
+        values = self._user_values(user)
+        values["version"] = user.version + 1
+        key_cols = ("pool_id", "sub")
+        with self._guard("update_user"):
+            # The version check and the write are one statement: PostgreSQL re-checks the WHERE after
+            # waiting on a concurrent writer's row lock, SQLite writers are serialised by BEGIN IMMEDIATE.
+            changed = self._execute(
+                sa.update(u)
+                .where(u.c.pool_id == user.pool_id, u.c.sub == user.sub, u.c.version == user.version)
+                .values({k: v for k, v in values.items() if k not in key_cols})
+            ).rowcount
+            if changed != 1:
+                raise StoreConflict(f"update_user: user {user.sub} changed or vanished since it was read")
+            mine = sa.and_(lk.c.pool_id == user.pool_id, lk.c.user_sub == user.sub)
+            current = set(self._conn.execute(sa.select(lk.c.login_key).where(mine)).scalars())
+            if removed := current - user.login_keys:
+                self._execute(sa.delete(lk).where(mine, lk.c.login_key.in_(removed)))
+            self._add_logins(user.pool_id, user.sub, user.login_keys - current)
+        user.version += 1
+
+    def delete_user(self, pool_id: str, sub: str) -> None:
+        """Delete the user with its login keys, codes, token families, sign-ins, web sessions and
+        authorization codes. Deleting a user that does not exist is not an error."""
+        # The user row first: that waits for a concurrent update_user to finish, and the foreign key then
+        # cascades to every login key, those that update added included.
+        self._execute(sa.delete(t.users).where(t.users.c.pool_id == pool_id, t.users.c.sub == sub))
+        dependants = (t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes)
+        for table in dependants:
+            self._execute(sa.delete(table).where(table.c.pool_id == pool_id, table.c.user_sub == sub))
+
+    def count_users(self, pool_id: str) -> int:
+        query = sa.select(sa.func.count()).select_from(t.users).where(t.users.c.pool_id == pool_id)
+        return int(self._conn.execute(query).scalar_one())
+
+    def _user_values(self, user: User) -> dict[str, Any]:
+        verifier = user.srp_verifier
+        values = _values(
+            user,
+            status=str(user.status),
+            attributes=_dumps(user.attributes),
+            pending_attributes=_dumps(user.pending_attributes),
+            srp_verifier=None if verifier is None else self._seal(verifier, "users.srp_verifier"),
+        )
+        del values["login_keys"]  # stored as user_logins rows
+        return values
+
+    def _add_logins(self, pool_id: str, sub: str, keys: Iterable[str]) -> None:
+        # Sorted: two calls claiming overlapping keys lock them in the same order, so they cannot deadlock.
+        rows = [{"pool_id": pool_id, "login_key": key, "user_sub": sub} for key in sorted(keys)]
+        if rows:
+            self._conn.execute(sa.insert(t.user_logins), rows)
+
+    def _user(self, row: Row[Any] | None) -> User | None:
+        if row is None:
+            return None
+        r = row._asdict()
+        lk = t.user_logins
+        keys = self._conn.execute(
+            sa.select(lk.c.login_key).where(lk.c.pool_id == r["pool_id"], lk.c.user_sub == r["sub"])
+        ).scalars()
+        r.update(
+            status=UserStatus(r["status"]),
+            attributes=json.loads(r["attributes"]),
+            pending_attributes=json.loads(r["pending_attributes"]),
+            login_keys=frozenset(keys),
+        )
+        if r["srp_verifier"] is not None:
+            r["srp_verifier"] = self._open(r["srp_verifier"], "users.srp_verifier")
+        return User(**r)
+
+    # -- one-time codes --------------------------------------------------------------------------------
+
+    def put_code(self, code: OneTimeCode) -> None:
+        """Insert, or replace the code for the same (pool, user, purpose)."""
+        self._put(t.codes, _values(code))
+
+    def get_code(self, pool_id: str, user_sub: str, purpose: str) -> OneTimeCode | None:
+        """The code even when expired: the core checks `expires_at`."""
+        c = t.codes
+        row = self._one(sa.select(c).where(c.c.pool_id == pool_id, c.c.user_sub == user_sub, c.c.purpose == purpose))
+        return None if row is None else OneTimeCode(**row._asdict())
+
+    def delete_code(self, pool_id: str, user_sub: str, purpose: str) -> None:
+        c = t.codes
+        self._execute(sa.delete(c).where(c.c.pool_id == pool_id, c.c.user_sub == user_sub, c.c.purpose == purpose))
+
+    # -- sign-ins in progress --------------------------------------------------------------------------
+
+    def put_auth_session(self, session: AuthSession) -> None:
+        """Insert, or replace the sign-in with this id. StoreConflict when another sign-in holds the same
+        `session_hash` or `secret_block_hash`."""
+        state = self._seal(_dumps(session.state), "auth_sessions.state")
+        with self._guard("put_auth_session"):
+            self._put(t.auth_sessions, _values(session, state=state))
+
+    def get_auth_session(
+        self, *, session_hash: str | None = None, secret_block_hash: str | None = None
+    ) -> AuthSession | None:
+        """The sign-in with this session hash, or this SRP secret-block hash (give exactly one). Expired
+        sign-ins are returned too: the core checks `expires_at`."""
+        a = t.auth_sessions
+        if (session_hash is None) == (secret_block_hash is None):
+            raise TypeError("get_auth_session takes exactly one of session_hash and secret_block_hash")
+        match = (
+            a.c.session_hash == session_hash if session_hash is not None else a.c.secret_block_hash == secret_block_hash
+        )
+        row = self._one(sa.select(a).where(match))
+        if row is None:
+            return None
+        r = row._asdict()
+        return AuthSession(**{**r, "state": json.loads(self._open(r["state"], "auth_sessions.state"))})
+
+    def delete_auth_session(self, session_id: str) -> None:
+        self._execute(sa.delete(t.auth_sessions).where(t.auth_sessions.c.id == session_id))
+
+    # -- token families --------------------------------------------------------------------------------
+
+    def put_token_session(self, session: TokenSession) -> None:
+        """Insert, or replace the family with this `origin_jti`. StoreConflict when another family holds
+        the same `refresh_hash`."""
+        with self._guard("put_token_session"):
+            self._put(t.token_sessions, _values(session, scopes=_dumps(list(session.scopes))))
+
+    def get_token_session(self, origin_jti: str) -> TokenSession | None:
+        return self._token_session(sa.select(t.token_sessions).where(t.token_sessions.c.origin_jti == origin_jti))
+
+    def find_token_session(self, refresh_hash: str) -> TokenSession | None:
+        """The family of this refresh token, revoked or expired ones included (the core checks both)."""
+        ts = t.token_sessions
+        return self._token_session(sa.select(ts).where(ts.c.refresh_hash == refresh_hash))
+
+    def revoke_token_session(self, origin_jti: str, at: float) -> None:
+        """Mark the family revoked at `at`; a family revoked before keeps its first revocation time."""
+        ts = t.token_sessions
+        self._execute(
+            sa.update(ts).where(ts.c.origin_jti == origin_jti, ts.c.revoked_at.is_(None)).values(revoked_at=at)
+        )
+
+    def revoke_user_token_sessions(self, pool_id: str, user_sub: str, at: float) -> int:
+        """Revoke every live family of the user; returns how many were revoked now (not before)."""
+        ts = t.token_sessions
+        stmt = sa.update(ts).where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub, ts.c.revoked_at.is_(None))
+        return int(self._execute(stmt.values(revoked_at=at)).rowcount)
+
+    def _token_session(self, query: sa.Select[Any]) -> TokenSession | None:
+        row = self._one(query)
+        if row is None:
+            return None
+        r = row._asdict()
+        return TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
+
+    # -- signing keys ----------------------------------------------------------------------------------
+
+    def list_signing_keys(self, pool_id: str) -> Sequence[SigningKey]:
+        """The pool's keys, active or not, oldest first."""
+        k = t.signing_keys
+        rows = self._conn.execute(sa.select(k).where(k.c.pool_id == pool_id).order_by(k.c.created_at, k.c.kid))
+        keys = []
+        for row in rows:
+            r = row._asdict()
+            keys.append(SigningKey(**{**r, "private_pem": self._open(r["private_pem"], "signing_keys.private_pem")}))
+        return keys
+
+    def put_signing_key(self, key: SigningKey) -> None:
+        """Insert, or replace the key with this `kid` (to deactivate it, for instance)."""
+        self._put(t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, "signing_keys.private_pem")))
+
+    # -- outgoing messages -----------------------------------------------------------------------------
+
+    def add_message(self, message: Message) -> int:
+        """Append the message; returns its id (also set on `message.id`). Ids only ever increase."""
+        values = _values(message, recipient=message.to)
+        del values["to"], values["id"]
+        new_id = int(self._execute(sa.insert(t.messages).values(values).returning(t.messages.c.id)).scalar_one())
+        message.id = new_id
+        return new_id
+
+    def list_messages(self, pool_id: str, *, after_id: int = 0) -> Sequence[Message]:
+        """The pool's messages with an id above `after_id`, oldest first."""
+        m = t.messages
+        query = sa.select(m).where(m.c.pool_id == pool_id, m.c.id > after_id).order_by(m.c.id)
+        messages = []
+        for row in self._conn.execute(query):
+            r = row._asdict()
+            r["to"] = r.pop("recipient")
+            messages.append(Message(**r))
+        return messages
+
+    # -- OAuth authorization codes ---------------------------------------------------------------------
+
+    def put_authorization_code(self, code: AuthorizationCode) -> None:
+        self._put(t.authorization_codes, _values(code, scopes=_dumps(list(code.scopes))))
+
+    def take_authorization_code(self, code_hash: str) -> AuthorizationCode | None:
+        """Delete the code and return it, in one statement: of two racing callers exactly one gets it (the
+        other's DELETE finds no row once the first commits). Expired codes are returned too."""
+        ac = t.authorization_codes
+        row = self._execute(sa.delete(ac).where(ac.c.code_hash == code_hash).returning(*ac.c)).first()
+        if row is None:
+            return None
+        r = row._asdict()
+        return AuthorizationCode(**{**r, "scopes": _tuple(r["scopes"])})
+
+    # -- hosted Authenticator browser sessions ---------------------------------------------------------
+
+    def put_web_session(self, session: WebSession) -> None:
+        self._put(t.web_sessions, _values(session))
+
+    def get_web_session(self, id_hash: str) -> WebSession | None:
+        """The session even when expired: the core checks `expires_at`."""
+        row = self._one(sa.select(t.web_sessions).where(t.web_sessions.c.id_hash == id_hash))
+        return None if row is None else WebSession(**row._asdict())
+
+    def delete_web_session(self, id_hash: str) -> None:
+        self._execute(sa.delete(t.web_sessions).where(t.web_sessions.c.id_hash == id_hash))
+
+    # -- housekeeping ----------------------------------------------------------------------------------
+
+    def purge_expired(self, now: float) -> int:
+        """Delete codes, sign-ins, authorization codes and web sessions whose `expires_at` is before `now`,
+        and token families that expired more than a day before `now`; returns the number of rows deleted."""
+        deleted = 0
+        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions):
+            deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
+        ts = t.token_sessions
+        deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount
+        return deleted

@@ -1,0 +1,197 @@
+"""The schema, as SQLAlchemy Core tables on one `MetaData`.
+
+Migration 0001 creates these tables; this module describes them for queries (and for the test that checks
+the two agree). Only portable types: text, integers, doubles, booleans. Strings are unbounded TEXT, so
+PostgreSQL never refuses a value SQLite accepted. Timestamps are epoch seconds as doubles, `auth_time`
+values integers, dicts and tuples JSON text; sealed columns hold `v1.<kid>.<data>` text. Column names
+follow the record fields (except `messages.recipient`), so rows map back by name.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Auto-incrementing 64-bit id: BIGSERIAL on PostgreSQL; SQLite only auto-increments INTEGER PRIMARY KEY.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+pools = sa.Table(
+    "pools",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("region", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("secret", sa.Text, nullable=False),  # sealed
+    sa.Column("definition_json", sa.Text, nullable=False),
+)
+
+clients = sa.Table(
+    "clients",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("secret", sa.Text, nullable=True),  # sealed
+    sa.Column("explicit_auth_flows", sa.Text, nullable=False),  # JSON list
+    sa.Column("callback_urls", sa.Text, nullable=False),  # JSON list
+    sa.Column("logout_urls", sa.Text, nullable=False),  # JSON list
+    sa.Column("allowed_oauth_scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("access_token_validity", sa.Integer, nullable=False),
+    sa.Column("id_token_validity", sa.Integer, nullable=False),
+    sa.Column("refresh_token_validity", sa.Integer, nullable=False),
+    sa.Column("auth_session_validity", sa.Integer, nullable=False),
+    sa.Column("prevent_user_existence_errors", sa.Boolean, nullable=False),
+    sa.Index("ix_clients_pool", "pool_id"),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("sub", sa.Text, primary_key=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("attributes", sa.Text, nullable=False),  # JSON object
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("pending_attributes", sa.Text, nullable=False),  # JSON object
+    sa.Column("password_hash", sa.Text, nullable=True),
+    sa.Column("srp_salt", sa.Text, nullable=True),
+    sa.Column("srp_verifier", sa.Text, nullable=True),  # sealed
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+# User.login_keys, one row per key. The primary key is what makes "one account per email" hold under a
+# race: the second insert of a key fails in the database, whatever the callers checked before.
+user_logins = sa.Table(
+    "user_logins",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("login_key", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"],
+        ["users.pool_id", "users.sub"],
+        name="fk_user_logins_user",
+        ondelete="CASCADE",
+    ),
+    sa.Index("ix_user_logins_user", "pool_id", "user_sub"),
+)
+
+codes = sa.Table(
+    "codes",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.Column("purpose", sa.Text, primary_key=True),
+    sa.Column("code_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("destination", sa.Text, nullable=False),
+    sa.Index("ix_codes_expires", "expires_at"),
+)
+
+auth_sessions = sa.Table(
+    "auth_sessions",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=True),
+    sa.Column("username", sa.Text, nullable=False),
+    sa.Column("challenge", sa.Text, nullable=False),
+    sa.Column("session_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    # NULLs never collide in a unique index (SQLite and PostgreSQL agree), so only SRP rows take part.
+    sa.Column("secret_block_hash", sa.Text, nullable=True),
+    sa.Column("state", sa.Text, nullable=False),  # sealed JSON object
+    sa.Index("ux_auth_sessions_session_hash", "session_hash", unique=True),
+    sa.Index("ux_auth_sessions_secret_block_hash", "secret_block_hash", unique=True),
+    sa.Index("ix_auth_sessions_user", "pool_id", "user_sub"),
+    sa.Index("ix_auth_sessions_expires", "expires_at"),
+)
+
+token_sessions = sa.Table(
+    "token_sessions",
+    metadata,
+    sa.Column("origin_jti", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("refresh_hash", sa.Text, nullable=False),
+    sa.Column("auth_time", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("revoked_at", sa.Double, nullable=True),
+    sa.Column("scopes", sa.Text, nullable=False),  # JSON list
+    sa.Index("ux_token_sessions_refresh_hash", "refresh_hash", unique=True),
+    sa.Index("ix_token_sessions_user", "pool_id", "user_sub"),
+    sa.Index("ix_token_sessions_expires", "expires_at"),
+)
+
+signing_keys = sa.Table(
+    "signing_keys",
+    metadata,
+    sa.Column("kid", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("use", sa.Text, nullable=False),
+    sa.Column("private_pem", sa.Text, nullable=False),  # sealed
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+    sa.Index("ix_signing_keys_pool", "pool_id"),
+)
+
+messages = sa.Table(
+    "messages",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text, nullable=False),  # Message.to ("to" is an SQL keyword)
+    sa.Column("channel", sa.Text, nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("purpose", sa.Text, nullable=False),
+    sa.Column("code", sa.Text, nullable=True),
+    sa.Index("ix_messages_pool", "pool_id", "id"),
+    # AUTOINCREMENT: ids never come back after a delete, so an `after_id` cursor never skips a message.
+    sqlite_autoincrement=True,
+)
+
+authorization_codes = sa.Table(
+    "authorization_codes",
+    metadata,
+    sa.Column("code_hash", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("redirect_uri", sa.Text, nullable=False),
+    sa.Column("scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("auth_time", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("code_challenge", sa.Text, nullable=False),
+    sa.Column("code_challenge_method", sa.Text, nullable=False),
+    sa.Column("nonce", sa.Text, nullable=False),
+    sa.Index("ix_authorization_codes_user", "pool_id", "user_sub"),
+    sa.Index("ix_authorization_codes_expires", "expires_at"),
+)
+
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id_hash", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("auth_time", sa.BigInteger, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_web_sessions_user", "pool_id", "user_sub"),
+    sa.Index("ix_web_sessions_expires", "expires_at"),
+)

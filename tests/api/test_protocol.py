@@ -1,0 +1,182 @@
+"""The JSON 1.1 wire protocol: what every client relies on, and what bad input gets (never a 500)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.support.sandbox import PASSWORD, Sandbox, unique_email
+from userpool.api.cognito.actions import ACTIONS
+
+TARGET = "AWSCognitoIdentityProviderService."
+
+
+def _post(sandbox: Sandbox, content: bytes | str, target: str | None, **headers: str) -> httpx.Response:
+    base = {"content-type": "application/x-amz-json-1.1"}
+    if target is not None:
+        base["x-amz-target"] = target
+    return httpx.post(sandbox.endpoint + "/", content=content, headers={**base, **headers}, timeout=30)
+
+
+def _assert_error(response: httpx.Response, code: str, status: int = 400) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/x-amz-json-1.1"
+    assert response.headers["x-amzn-errortype"] == f"{code}:"
+    assert response.headers["x-amzn-requestid"]
+    body = response.json()
+    assert body["__type"] == code and body["message"]
+    assert "Traceback" not in response.text
+    return str(body["message"])
+
+
+@pytest.mark.parametrize(
+    ("content", "target", "code"),
+    [
+        (b"{}", None, "UnknownOperationException"),
+        (b"{}", "SomethingElse.SignUp", "UnknownOperationException"),
+        (b"{}", TARGET + "MakeCoffee", "UnknownOperationException"),
+        (b"{}", TARGET + "AdminCreateUser", "UnsupportedOperationException"),
+        (b"{not json", TARGET + "SignUp", "SerializationException"),
+        (b"[1, 2]", TARGET + "SignUp", "SerializationException"),
+        (b"\xff\xfe", TARGET + "SignUp", "SerializationException"),
+        (b'{"ClientId": 5, "Username": "a"}', TARGET + "SignUp", "SerializationException"),
+        (b'{"ClientId": "abc"}', TARGET + "SignUp", "InvalidParameterException"),
+        (b'{"AccessToken": null}', TARGET + "GetUser", "InvalidParameterException"),
+        (b'{"AuthFlow": "MAGIC", "ClientId": "abc"}', TARGET + "InitiateAuth", "InvalidParameterException"),
+        (
+            json.dumps({"ClientId": "a", "Username": "b" * 300_000}).encode(),
+            TARGET + "SignUp",
+            "SerializationException",
+        ),
+    ],
+)
+def test_bad_requests_get_a_named_error(sandbox: Sandbox, content: bytes, target: str | None, code: str) -> None:
+    _assert_error(_post(sandbox, content, target), code)
+
+
+def test_missing_member_is_named(sandbox: Sandbox) -> None:
+    message = _assert_error(_post(sandbox, b'{"ClientId": "abc"}', TARGET + "SignUp"), "InvalidParameterException")
+    assert message == (
+        "1 validation error detected: Value null at 'username' failed to satisfy constraint: Member must not be null"
+    )
+
+
+def test_success_is_json_even_when_empty(sandbox: Sandbox) -> None:
+    email = unique_email()
+    body = {"ClientId": sandbox.client_id, "Username": email, "Password": PASSWORD}
+    assert _post(sandbox, json.dumps(body), TARGET + "SignUp").status_code == 200
+    confirm = {"ClientId": sandbox.client_id, "Username": email, "ConfirmationCode": sandbox.last_code(email)}
+    response = _post(sandbox, json.dumps(confirm), TARGET + "ConfirmSignUp")
+    assert response.status_code == 200 and response.json() == {}
+    assert response.headers["content-type"] == "application/x-amz-json-1.1"
+
+
+def test_a_refused_request_writes_nothing(sandbox: Sandbox) -> None:
+    email = unique_email()
+    weak = {"ClientId": sandbox.client_id, "Username": email, "Password": "weak"}
+    _assert_error(_post(sandbox, json.dumps(weak), TARGET + "SignUp"), "InvalidPasswordException")
+    assert not [m for m in sandbox.messages() if m["to"] == email]
+    good = {**weak, "Password": PASSWORD}
+    assert _post(sandbox, json.dumps(good), TARGET + "SignUp").status_code == 200  # the name was never taken
+
+
+def test_unicode_values_round_trip(sandbox: Sandbox) -> None:
+    email = unique_email()
+    body = {
+        "ClientId": sandbox.client_id,
+        "Username": email,
+        "Password": "Пароль-Ünïcødé-1",
+        "UserAttributes": [{"Name": "name", "Value": "Zoë 李 🙂"}],
+    }
+    assert _post(sandbox, json.dumps(body), TARGET + "SignUp").status_code == 200
+    sandbox.call(
+        "ConfirmSignUp",
+        {"ClientId": sandbox.client_id, "Username": email, "ConfirmationCode": sandbox.last_code(email)},
+    )
+    auth = sandbox.call(
+        "InitiateAuth",
+        {
+            "ClientId": sandbox.client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": email, "PASSWORD": "Пароль-Ünïcødé-1"},
+        },
+    )
+    token = auth.json()["AuthenticationResult"]["AccessToken"]
+    attrs = {a["Name"]: a["Value"] for a in sandbox.call("GetUser", {"AccessToken": token}).json()["UserAttributes"]}
+    assert attrs["name"] == "Zoë 李 🙂"
+
+
+def test_cors_lets_a_browser_app_call(sandbox: Sandbox) -> None:
+    preflight = httpx.options(
+        sandbox.endpoint + "/",
+        headers={
+            "Origin": "http://localhost:5173",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-amz-target,x-amz-user-agent,cache-control,"
+            "amz-sdk-invocation-id,amz-sdk-request",
+        },
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] in ("*", "http://localhost:5173")
+    allowed = preflight.headers["access-control-allow-headers"].lower()
+    for header in ("x-amz-target", "x-amz-user-agent", "amz-sdk-request", "cache-control"):
+        assert header in allowed
+    response = _post(sandbox, b"{}", TARGET + "GetUser", Origin="http://localhost:5173")
+    exposed = response.headers["access-control-expose-headers"].lower()
+    assert "x-amzn-errortype" in exposed and "x-amzn-requestid" in exposed
+
+
+def test_jwks_and_discovery(sandbox: Sandbox) -> None:
+    jwks = httpx.get(f"{sandbox.endpoint}/{sandbox.pool_id}/.well-known/jwks.json").json()
+    assert len(jwks["keys"]) == 2 and {k["alg"] for k in jwks["keys"]} == {"RS256"}
+    assert all(set(k) == {"alg", "e", "kid", "kty", "n", "use"} for k in jwks["keys"])
+    config = httpx.get(f"{sandbox.endpoint}/{sandbox.pool_id}/.well-known/openid-configuration").json()
+    assert config["issuer"] == f"{sandbox.endpoint}/{sandbox.pool_id}"
+    assert config["jwks_uri"] == f"{sandbox.endpoint}/{sandbox.pool_id}/.well-known/jwks.json"
+    assert config["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert httpx.get(f"{sandbox.endpoint}/us-east-1_nope/.well-known/jwks.json").status_code == 404
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+_member_names = st.sampled_from(
+    [
+        "ClientId",
+        "Username",
+        "Password",
+        "AccessToken",
+        "AuthFlow",
+        "AuthParameters",
+        "ChallengeName",
+        "ChallengeResponses",
+        "Session",
+        "ConfirmationCode",
+        "UserAttributes",
+        "RefreshToken",
+        "Token",
+        "AttributeName",
+        "Code",
+        "PreviousPassword",
+        "ProposedPassword",
+        "SecretHash",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(action=st.sampled_from(sorted(ACTIONS)), body=st.dictionaries(_member_names, _json, max_size=6))
+def test_fuzzed_requests_never_break_the_server(sandbox: Sandbox, action: str, body: dict[str, Any]) -> None:
+    if "ClientId" in body and isinstance(body["ClientId"], str) and body["ClientId"] == "":
+        body["ClientId"] = sandbox.client_id
+    response = _post(sandbox, json.dumps(body), TARGET + action)
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 400:
+        _assert_error(response, response.json()["__type"])

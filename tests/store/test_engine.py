@@ -1,0 +1,79 @@
+"""How `open_store` sets up each database, and which URLs and options it refuses."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from userpool.crypto.sealing import Sealer
+from userpool.store.sql import SqlStore, open_store
+from userpool.store.sql.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
+
+from . import records as r
+
+SEALER = Sealer(bytes(range(32)))
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> SqlStore:
+    return open_store(f"sqlite:///{tmp_path / 'pool.db'}", SEALER)
+
+
+def test_sqlite_pragmas(sqlite_store: SqlStore) -> None:
+    with sqlite_store, sqlite_store.engine.connect() as conn:
+        pragma = {
+            name: conn.exec_driver_sql(f"PRAGMA {name}").scalar()
+            for name in ("journal_mode", "busy_timeout", "foreign_keys", "synchronous")
+        }
+    assert pragma == {
+        "journal_mode": "wal",
+        "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+        "foreign_keys": 1,
+        "synchronous": 1,
+    }
+
+
+def test_every_sqlite_unit_of_work_holds_the_write_lock_but_readers_still_read(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    with sqlite_store:
+        with sqlite_store.begin() as tx:
+            tx.put_pool(r.pool())
+        other = sqlite3.connect(tmp_path / "pool.db", timeout=0, isolation_level=None)
+        try:
+            with sqlite_store.begin() as tx:
+                tx.get_pool(r.POOL)  # a read only, yet another process cannot start writing now
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+                assert other.execute("SELECT count(*) FROM pools").fetchone() == (1,)  # WAL: reads go on
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+
+def test_bare_postgresql_url_means_psycopg_3() -> None:
+    engine = create_engine("postgresql://someone@db.invalid/pool")
+    try:
+        assert engine.url.drivername == "postgresql+psycopg"
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("url", "schema", "message"),
+    [
+        ("sqlite://", None, "needs an SQLite file"),
+        ("sqlite:///:memory:", None, "needs an SQLite file"),
+        ("sqlite:///file:pool?mode=memory&uri=true", None, "needs an SQLite file"),
+        ("sqlite:///x.db", "tenant", "schema= is for PostgreSQL"),
+        ("postgresql+psycopg://u@h/db", "Robert'); DROP TABLE users;--", "lowercase SQL identifier"),
+        ("postgresql+psycopg://u@h/db", "Upper", "lowercase SQL identifier"),
+        ("mysql://u@h/db", None, "unsupported database URL"),
+    ],
+)
+def test_refused_urls_and_schemas(url: str, schema: str | None, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        open_store(url, SEALER, schema=schema)

@@ -1,0 +1,1 @@
+"""Helpers the test tiers share: running a real sandbox process and reading its outbox."""
