@@ -21,6 +21,7 @@ def _run(app: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [*userpool_command(), *args, "--dir", str(app)],
         capture_output=True,
         text=True,
+        check=False,
         timeout=60,
         env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
     )
