@@ -575,7 +575,11 @@ def test_secrets_are_sealed_at_rest(backend: Backend) -> None:
             assert raw.startswith("v1."), column
             if plaintext is not None:
                 assert plaintext not in raw, column
-            backend.sealer.unseal(raw, column)  # and it opens, in its own column
+    with store.begin() as tx:  # and each opens again, in its own row and column
+        user = tx.get_user(r.POOL, ADA)
+        client = tx.get_client(r.client().id)
+        assert user is not None and user.srp_verifier == SEALED["users.srp_verifier"]
+        assert client is not None and client.secret is not None
 
 
 def test_sealed_values_need_the_master_key_and_their_own_column(backend: Backend) -> None:
@@ -589,3 +593,17 @@ def test_sealed_values_need_the_master_key_and_their_own_column(backend: Backend
         conn.execute(sa.text("UPDATE users SET srp_verifier = :v"), {"v": secret})
     with store.begin() as tx, pytest.raises(SealError):
         tx.get_user(r.POOL, ADA)
+
+
+def test_a_sealed_value_does_not_open_in_another_row(backend: Backend) -> None:
+    store = backend.open()
+    with store.begin() as tx:
+        tx.put_pool(r.pool())
+        tx.insert_user(r.user(ADA))
+        tx.insert_user(r.user(BOB))
+    with store.engine.begin() as conn:
+        # Give Bob Ada's verifier (say, to sign in as Bob with Ada's password): it must not open.
+        (ada,) = conn.execute(sa.text("SELECT srp_verifier FROM users WHERE sub = :s"), {"s": ADA}).one()
+        conn.execute(sa.text("UPDATE users SET srp_verifier = :v WHERE sub = :s"), {"v": ada, "s": BOB})
+    with store.begin() as tx, pytest.raises(SealError):
+        tx.get_user(r.POOL, BOB)

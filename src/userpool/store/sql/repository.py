@@ -1,8 +1,8 @@
 """`SqlTx`: the core's `Tx` over one SQLAlchemy connection inside an open transaction.
 
 Rows and records map one to one (see `tables.py`). Secrets are sealed here, on the way in, and opened on
-the way out, so the core only ever sees plaintext and the database only ciphertext: the `Sealer` context
-of a value is "<table>.<column>".
+the way out, so the core only ever sees plaintext and the database only ciphertext. The `Sealer` context
+of a value is "<table>.<column>/<row key>", so a sealed value copied to another row or column does not open.
 
 Writes that can lose a race (a taken login key or `sub`, a stale `version`, a taken session hash) run in a
 SAVEPOINT: on failure they raise `StoreConflict`, leave no partial rows, and the transaction stays usable.
@@ -126,11 +126,11 @@ class SqlTx:
 
     def put_pool(self, pool: Pool) -> None:
         """Insert, or replace every column of the pool with this id."""
-        self._put(t.pools, _values(pool, secret=self._sealer.seal(pool.secret, "pools.secret")))
+        self._put(t.pools, _values(pool, secret=self._sealer.seal(pool.secret, f"pools.secret/{pool.id}")))
 
     def _pool(self, row: Row[Any]) -> Pool:
         r = row._asdict()
-        return Pool(**{**r, "secret": self._sealer.unseal(r["secret"], "pools.secret")})
+        return Pool(**{**r, "secret": self._sealer.unseal(r["secret"], f"pools.secret/{r['id']}")})
 
     def get_client(self, client_id: str) -> Client | None:
         row = self._one(sa.select(t.clients).where(t.clients.c.id == client_id))
@@ -144,7 +144,7 @@ class SqlTx:
 
     def put_client(self, client: Client) -> None:
         """Insert, or replace every column of the client with this id."""
-        secret = None if client.secret is None else self._seal(client.secret, "clients.secret")
+        secret = None if client.secret is None else self._seal(client.secret, f"clients.secret/{client.id}")
         lists = ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes")
         encoded = {name: _dumps(list(getattr(client, name))) for name in lists}
         self._put(t.clients, _values(client, secret=secret, **encoded))
@@ -154,7 +154,7 @@ class SqlTx:
         for name in ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes"):
             r[name] = _tuple(r[name])
         if r["secret"] is not None:
-            r["secret"] = self._open(r["secret"], "clients.secret")
+            r["secret"] = self._open(r["secret"], f"clients.secret/{r['id']}")
         return Client(**r)
 
     # -- users -----------------------------------------------------------------------------------------
@@ -228,7 +228,9 @@ class SqlTx:
             status=str(user.status),
             attributes=_dumps(user.attributes),
             pending_attributes=_dumps(user.pending_attributes),
-            srp_verifier=None if verifier is None else self._seal(verifier, "users.srp_verifier"),
+            srp_verifier=None
+            if verifier is None
+            else self._seal(verifier, f"users.srp_verifier/{user.pool_id}/{user.sub}"),
         )
         del values["login_keys"]  # stored as user_logins rows
         return values
@@ -254,7 +256,7 @@ class SqlTx:
             login_keys=frozenset(keys),
         )
         if r["srp_verifier"] is not None:
-            r["srp_verifier"] = self._open(r["srp_verifier"], "users.srp_verifier")
+            r["srp_verifier"] = self._open(r["srp_verifier"], f"users.srp_verifier/{r['pool_id']}/{r['sub']}")
         return User(**r)
 
     # -- one-time codes --------------------------------------------------------------------------------
@@ -278,7 +280,7 @@ class SqlTx:
     def put_auth_session(self, session: AuthSession) -> None:
         """Insert, or replace the sign-in with this id. StoreConflict when another sign-in holds the same
         `session_hash` or `secret_block_hash`."""
-        state = self._seal(_dumps(session.state), "auth_sessions.state")
+        state = self._seal(_dumps(session.state), f"auth_sessions.state/{session.id}")
         with self._guard("put_auth_session"):
             self._put(t.auth_sessions, _values(session, state=state))
 
@@ -297,7 +299,7 @@ class SqlTx:
         if row is None:
             return None
         r = row._asdict()
-        return AuthSession(**{**r, "state": json.loads(self._open(r["state"], "auth_sessions.state"))})
+        return AuthSession(**{**r, "state": json.loads(self._open(r["state"], f"auth_sessions.state/{r['id']}"))})
 
     def delete_auth_session(self, session_id: str) -> None:
         self._execute(sa.delete(t.auth_sessions).where(t.auth_sessions.c.id == session_id))
@@ -347,12 +349,16 @@ class SqlTx:
         keys = []
         for row in rows:
             r = row._asdict()
-            keys.append(SigningKey(**{**r, "private_pem": self._open(r["private_pem"], "signing_keys.private_pem")}))
+            keys.append(
+                SigningKey(**{**r, "private_pem": self._open(r["private_pem"], f"signing_keys.private_pem/{r['kid']}")})
+            )
         return keys
 
     def put_signing_key(self, key: SigningKey) -> None:
         """Insert, or replace the key with this `kid` (to deactivate it, for instance)."""
-        self._put(t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, "signing_keys.private_pem")))
+        self._put(
+            t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, f"signing_keys.private_pem/{key.kid}"))
+        )
 
     # -- outgoing messages -----------------------------------------------------------------------------
 
