@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from userpool.api.cognito.actions import ACTIONS  # noqa: E402
-from userpool.api.cognito.shapes import operations  # noqa: E402
+from userpool.api.cognito.actions import ACTIONS
+from userpool.api.cognito.shapes import operations
 
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "cognito-actions.md"
 
