@@ -1,0 +1,76 @@
+"""The real JavaScript clients, unchanged, against a real `userpool sandbox`.
+
+Each test runs one Node journey from tests/node/ (aws-amplify v6, amazon-cognito-identity-js) with the
+sandbox's endpoint, pool id and client id in the environment. The script prints one line per step and
+exits non-zero at the first failure, with the Cognito exchange that failed; that output is the failure
+message here. Needs Node.js 20+ and `npm ci --prefix tests/node`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.support.sandbox import Sandbox
+
+pytestmark = pytest.mark.node
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "node"
+PACKAGES = ("aws-amplify", "amazon-cognito-identity-js")
+TIMEOUT = 120
+
+
+@pytest.fixture(scope="session")
+def node() -> str:
+    """The `node` executable, or a loud skip saying what to run. Listed before `sandbox`, so a skip starts none."""
+    executable = shutil.which("node")
+    if executable is None:
+        pytest.skip("NODE CLIENT TESTS SKIPPED: `node` is not on PATH. Install Node.js 20+, "
+                    "then run `npm ci --prefix tests/node`.")  # fmt: skip
+    missing = [p for p in PACKAGES if not (NODE_DIR / "node_modules" / p / "package.json").is_file()]
+    if missing:
+        pytest.skip(f"NODE CLIENT TESTS SKIPPED: {', '.join(missing)} not installed in tests/node/node_modules. "
+                    "Run `npm ci --prefix tests/node`.")  # fmt: skip
+    return executable
+
+
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else (output or "")
+
+
+def run_journey(node: str, sandbox: Sandbox, script: str) -> None:
+    env = {
+        **os.environ,
+        "USERPOOL_ENDPOINT": sandbox.endpoint,
+        "USERPOOL_POOL_ID": sandbox.pool_id,
+        "USERPOOL_CLIENT_ID": sandbox.client_id,
+    }
+    command = [node, str(NODE_DIR / script)]
+    try:
+        done = subprocess.run(
+            command, cwd=NODE_DIR, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired as timeout:
+        pytest.fail(f"`node {script}` did not finish in {TIMEOUT} s\n--- stdout ---\n{_text(timeout.stdout)}"
+                    f"\n--- stderr ---\n{_text(timeout.stderr)}\n--- sandbox log ---\n{sandbox.log()[-4000:]}",
+                    pytrace=False)  # fmt: skip
+    if done.returncode != 0:
+        pytest.fail(f"`node {script}` exited with {done.returncode}\n--- stdout ---\n{done.stdout}"
+                    f"\n--- stderr ---\n{done.stderr}\n--- sandbox log ---\n{sandbox.log()[-4000:]}"
+                    "\n(rerun by hand with USERPOOL_TRACE=1 to print every Cognito request and response)",
+                    pytrace=False)  # fmt: skip
+    assert "# done:" in done.stdout, f"`node {script}` exited 0 without finishing:\n{done.stdout}"
+
+
+def test_aws_amplify_v6(node: str, sandbox: Sandbox) -> None:
+    """aws-amplify v6 with `userPoolEndpoint`: sign-up, SRP and USER_PASSWORD_AUTH sign-in, refresh, sign-outs."""
+    run_journey(node, sandbox, "amplify.mjs")
+
+
+def test_amazon_cognito_identity_js(node: str, sandbox: Sandbox) -> None:
+    """amazon-cognito-identity-js with the pool's `endpoint` option: the same journey with its own API."""
+    run_journey(node, sandbox, "cognito_identity_js.mjs")
