@@ -197,3 +197,14 @@ def test_expired_and_forged_access_tokens_are_refused(harness: PoolHarness) -> N
 def test_a_flow_the_client_does_not_allow_is_refused(harness: PoolHarness) -> None:
     with pytest.raises(errors.InvalidParameterException, match="not supported"):
         harness.pool.run(sign_in.initiate_auth, client_id=harness.client_id, flow="CUSTOM_FLOW", params={})
+
+
+def test_revoke_token_refuses_an_access_token(harness: PoolHarness) -> None:
+    harness.confirmed_user("ada@example.com")
+    result = harness.password_sign_in("ada@example.com")
+    with pytest.raises(errors.UnsupportedTokenTypeException):
+        harness.pool.run(
+            account.revoke_token, client_id=harness.client_id, token=result.access_token, client_secret=None
+        )
+    harness.pool.run(account.get_user, access_token=result.access_token)  # still signed in: nothing was revoked
+    harness.pool.run(account.revoke_token, client_id=harness.client_id, token="unknown-token", client_secret=None)

@@ -12,7 +12,7 @@ import hashlib
 from dataclasses import dataclass
 
 from userpool.core.context import Ctx
-from userpool.core.errors import NotAuthorizedException, UserNotFoundException
+from userpool.core.errors import NotAuthorizedException, UnsupportedTokenTypeException, UserNotFoundException
 from userpool.core.model import Client, TokenSession, User
 from userpool.core.ports import InvalidToken
 
@@ -196,12 +196,25 @@ def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_
 def revoke_refresh_token(ctx: Ctx, client: Client, token: str) -> None:
     """RevokeToken: end the family of this refresh token. An unknown token is not an error (RFC 7009 §2.2)."""
     family = ctx.tx.find_token_session(hash_token(token)) if isinstance(token, str) else None
+    if family is None and _is_our_jwt(ctx, token):
+        # An access or ID token: say so, rather than "succeed" and leave the session running.
+        raise UnsupportedTokenTypeException("RevokeToken takes a refresh token, not an access or ID token")
     if family is None or family.pool_id != ctx.pool.pool_id:
         return
     if family.client_id != client.id:
         raise NotAuthorizedException("The refresh token was not issued to this client")
     if family.revoked_at is None:
         ctx.tx.revoke_token_session(family.origin_jti, ctx.now())
+
+
+def _is_our_jwt(ctx: Ctx, token: object) -> bool:
+    if not isinstance(token, str) or token.count(".") != 2:
+        return False
+    try:
+        ctx.signer.verify(token)
+    except InvalidToken:
+        return False
+    return True
 
 
 def sign_out_everywhere(ctx: Ctx, user: User) -> int:
