@@ -111,9 +111,7 @@ def parse_attribute_list(raw: Iterable[tuple[str, str]]) -> dict[str, str]:
     return result
 
 
-def check_client_write(
-    pool: PoolConfig, values: Mapping[str, str], *, existing: Mapping[str, str] | None
-) -> None:
+def check_client_write(pool: PoolConfig, values: Mapping[str, str], *, existing: Mapping[str, str] | None) -> None:
     """Every attribute an app client writes: known, writable, well-formed; immutable ones only at creation."""
     for name, value in values.items():
         if name in READ_ONLY:

@@ -29,9 +29,7 @@ def check_secret_hash(client: Client, username: str, provided: str | None) -> No
     if client.secret is None:
         return
     if not provided:
-        raise NotAuthorizedException(
-            f"Client {client.id} is configured with secret but SECRET_HASH was not received"
-        )
+        raise NotAuthorizedException(f"Client {client.id} is configured with secret but SECRET_HASH was not received")
     if not hmac.compare_digest(secret_hash(client.secret, username, client.id).encode(), provided.encode()):
         raise NotAuthorizedException(f"Unable to verify secret hash for client {client.id}")
 

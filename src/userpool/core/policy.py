@@ -13,9 +13,7 @@ SYMBOLS = frozenset("^$*.[]{}()?\"!@#%&/\\,><':;|_~`=+- ")
 def check_password(policy: PasswordPolicy, password: str) -> None:
     prefix = "Password did not conform with password policy: "
     if len(password) < policy.min_length:
-        raise InvalidPasswordException(
-            prefix + f"Password not long enough (at least {policy.min_length} characters)"
-        )
+        raise InvalidPasswordException(prefix + f"Password not long enough (at least {policy.min_length} characters)")
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidPasswordException(prefix + f"Password must be at most {MAX_PASSWORD_LENGTH} characters")
     if password != password.strip():

@@ -31,9 +31,7 @@ def _recovery_channel(ctx: Ctx, user: User) -> tuple[str, str] | None:
     return None
 
 
-def forgot_password(
-    ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None
-) -> CodeDelivery:
+def forgot_password(ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None) -> CodeDelivery:
     client = get_client(ctx, client_id)
     hide = client.prevent_user_existence_errors
     user = find_user(ctx, username)

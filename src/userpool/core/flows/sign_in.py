@@ -67,9 +67,7 @@ def check_can_sign_in(user: User) -> None:
     if user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException("Password reset required for the user")
     if user.status != UserStatus.CONFIRMED:
-        raise NotAuthorizedException(
-            f"User cannot sign in with a password while in status {user.status.value}"
-        )
+        raise NotAuthorizedException(f"User cannot sign in with a password while in status {user.status.value}")
 
 
 def _first_factor_done(ctx: Ctx, client: Client, user: User) -> SignInStep:
@@ -101,9 +99,7 @@ def respond_to_auth_challenge(
     client = get_client(ctx, client_id)
     if challenge == PASSWORD_VERIFIER:
         return _verify_srp(ctx, client, responses, session)
-    raise InvalidParameterException(
-        f"ChallengeName {challenge} is not expected here; answer PASSWORD_VERIFIER"
-    )
+    raise InvalidParameterException(f"ChallengeName {challenge} is not expected here; answer PASSWORD_VERIFIER")
 
 
 def get_tokens_from_refresh_token(
@@ -125,9 +121,7 @@ def _refresh(ctx: Ctx, client: Client, refresh_token: str, secret_hash: str | No
     return tokens.refresh(ctx, client, refresh_token)
 
 
-def password_sign_in(
-    ctx: Ctx, client: Client, username: str, password: str, secret_hash: str | None = None
-) -> User:
+def password_sign_in(ctx: Ctx, client: Client, username: str, password: str, secret_hash: str | None = None) -> User:
     """Check a user name and password the way every password sign-in does (the JSON API's
     USER_PASSWORD_AUTH and the hosted Authenticator): same work and same answer for an unknown user."""
     user = find_user(ctx, username)
@@ -249,9 +243,7 @@ def _verify_srp(ctx: Ctx, client: Client, responses: dict[str, str], session: st
         raise wrong
     try:
         block = base64.standard_b64decode(secret_block)
-        key = srp.session_key(
-            int(state["a"], 16), int(state["B"], 16), int(state["b"], 16), int(state["v"], 16)
-        )
+        key = srp.session_key(int(state["a"], 16), int(state["B"], 16), int(state["b"], 16), int(state["v"], 16))
     except (binascii.Error, srp.SrpError):
         raise wrong from None
     expected = srp.claim_signature(key, ctx.pool.pool_name, user_id, block, timestamp)

@@ -50,9 +50,7 @@ def _place_username(ctx: Ctx, username: str, values: dict[str, str]) -> None:
         wanted = " or ".join("an email" if k == "email" else "a phone number" for k in kinds)
         raise InvalidParameterException(f"Username should be {wanted}.")
     if values.get(attr, username) != username:
-        raise InvalidParameterException(
-            f"The {attr} attribute must match the username when {attr} is the username."
-        )
+        raise InvalidParameterException(f"The {attr} attribute must match the username when {attr} is the username.")
     values[attr] = username
 
 
@@ -86,9 +84,7 @@ def sign_up(
     client = get_client(ctx, client_id)
     check_secret_hash(client, username, secret_hash)
     if not _USERNAME.fullmatch(username):
-        raise InvalidParameterException(
-            "Username must be 1 to 128 characters with no spaces or control characters."
-        )
+        raise InvalidParameterException("Username must be 1 to 128 characters with no spaces or control characters.")
     if password is None:
         raise InvalidParameterException("Password is required to sign up.")
     values = dict(attributes)
@@ -122,9 +118,7 @@ def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
     return UserNotFoundException("Username/client id combination not found.")
 
 
-def confirm_sign_up(
-    ctx: Ctx, *, client_id: str, username: str, code: str, secret_hash: str | None = None
-) -> User:
+def confirm_sign_up(ctx: Ctx, *, client_id: str, username: str, code: str, secret_hash: str | None = None) -> User:
     client = get_client(ctx, client_id)
     check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)

@@ -1,0 +1,450 @@
+"""The hosted Authenticator's journeys and OAuth 2.0 / OpenID Connect, as plain flows (no web types, no I/O).
+
+    browser ─/oauth2/authorize─▶ signed in? ──no──▶ /login ──sign_in()──▶ WebSession ─┐
+                                     │ yes                    (cookie: 1 h idle, 12 h)  │
+                                     ▼                                                 │
+                authorize() ─▶ AuthorizationCode (5 min, once, PKCE) ◀──authorize again─┘
+                                     │
+    app ─/oauth2/token─▶ exchange_code() ─▶ a new token family (ID token only with `openid`)
+    app ─/oauth2/token─▶ refresh_grant()    app ─/oauth2/revoke─▶ revoke()
+    app ─/oauth2/userInfo─▶ userinfo()      browser ─/logout─▶ end_web_session()
+
+The page journeys (sign-up, confirmation, password reset) are the JSON API's flows: the hosted UI is a
+first-party client, so for an app client with a secret it computes the SECRET_HASH itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from userpool.core import tokens
+from userpool.core.attributes import STANDARD
+from userpool.core.clients import get_client, secret_hash
+from userpool.core.context import Ctx
+from userpool.core.delivery import CodeDelivery
+from userpool.core.errors import CognitoError, NotAuthorizedException, UserNotFoundException
+from userpool.core.flows import recovery
+from userpool.core.flows import sign_up as sign_up_flow
+from userpool.core.flows.sign_in import check_can_sign_in, password_sign_in
+from userpool.core.model import AuthorizationCode, Client, User, WebSession
+from userpool.core.tokens import AuthResult, hash_token, new_opaque_token
+
+CODE_TTL = 300  # an authorization code lives 5 minutes (RFC 6749 §4.1.2: "maximum ... of 10 minutes")
+SESSION_IDLE = 3600  # a hosted web session ends after 1 hour unused ...
+SESSION_MAX = 12 * 3600  # ... and 12 hours after sign-in whatever happens (NIST SP 800-63B AAL2)
+MAX_PARAM = 2048  # longest state, nonce or URI we keep
+MAX_TOKEN = 512  # longest code, cookie or refresh token worth hashing (ours are 43-64 characters)
+OIDC_SCOPES = frozenset({"email", "phone", "profile"})  # Cognito: each needs `openid` with it
+# OIDC Core §5.4's profile claims: every standard attribute but the email and phone ones (no `address` scope)
+PROFILE_CLAIMS = frozenset(STANDARD) - {"sub", "email", "email_verified", "phone_number", "phone_number_verified"}
+_PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1/§4.2
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
+_BAD_URI_CHARS = re.compile(r"[\s\\\x00-\x1f\x7f]")
+
+
+class OAuthError(CognitoError):
+    """A refusal in OAuth's own terms (RFC 6749 §4.1.2.1 and §5.2, RFC 6750 §3.1): `error` is the protocol code.
+
+    With `redirect_uri` set, the authorization endpoint sends the error back to the app; without, it must
+    not (an unknown client or an unregistered redirect URI shows an error page instead)."""
+
+    def __init__(
+        self,
+        error: str,
+        description: str,
+        *,
+        http_status: int = 400,
+        redirect_uri: str | None = None,
+        state: str = "",
+        keep_writes: bool = False,
+    ) -> None:
+        super().__init__(description, keep_writes=keep_writes)
+        self.error = error
+        self.http_status = http_status
+        self.redirect_uri = redirect_uri
+        self.state = state
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    """The parameters of /oauth2/authorize, which the hosted pages carry through sign-up and sign-in."""
+
+    client_id: str
+    redirect_uri: str
+    response_type: str = ""
+    scope: str = ""
+    state: str = ""
+    code_challenge: str = ""
+    code_challenge_method: str = ""
+    nonce: str = ""
+
+
+@dataclass(frozen=True)
+class Authorized:
+    redirect_uri: str
+    code: str  # handed to the app once; stored only hashed
+    state: str
+
+
+@dataclass(frozen=True)
+class WebSignIn:
+    token: str  # the session cookie's value: 256 random bits, stored only hashed
+    user: User
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    result: AuthResult
+    scopes: tuple[str, ...]
+
+    @property
+    def includes_id_token(self) -> bool:
+        """As in Cognito, the token endpoint returns an ID token only when `openid` was granted."""
+        return "openid" in self.scopes
+
+
+# -- redirect URIs and clients ---------------------------------------------------------------------------
+
+
+def is_loopback(uri: str) -> bool:
+    """An `http` URL on this machine (RFC 8252 §7.3), any port: what apps in development use."""
+    try:
+        parts = urlsplit(uri)
+        _ = parts.port  # raises ValueError for a malformed port
+    except ValueError:
+        return False
+    return parts.scheme == "http" and "@" not in parts.netloc and parts.hostname in _LOOPBACK
+
+
+def redirect_uri_allowed(registered: Iterable[str], uri: str, *, loopback: bool) -> bool:
+    """Exact string match (RFC 6749 §3.1.2.2); with `loopback` (the sandbox) also any loopback URL."""
+    if not uri or len(uri) > MAX_PARAM or _BAD_URI_CHARS.search(uri) or "#" in uri:
+        return False
+    return uri in tuple(registered) or (loopback and is_loopback(uri))
+
+
+def _pool_client(ctx: Ctx, client_id: str) -> Client | None:
+    client = ctx.tx.get_client(client_id) if client_id and len(client_id) <= 128 else None
+    return client if client is not None and client.pool_id == ctx.pool.pool_id else None
+
+
+def check_redirect(ctx: Ctx, client_id: str, redirect_uri: str, *, loopback: bool) -> Client:
+    """The first check of every authorization request: a failure here is shown, never redirected."""
+    client = _pool_client(ctx, client_id)
+    if client is None:
+        raise OAuthError("invalid_client", "The client_id is not an app client of this user pool.")
+    if not redirect_uri_allowed(client.callback_urls, redirect_uri, loopback=loopback):
+        raise OAuthError("redirect_mismatch", "The redirect_uri is not registered for this app client.")
+    return client
+
+
+def check_page_client(ctx: Ctx, client_id: str, redirect_uri: str, *, loopback: bool) -> Client:
+    """A hosted page names its app client; with a redirect URI it must be one the client may use."""
+    if redirect_uri:
+        return check_redirect(ctx, client_id, redirect_uri, loopback=loopback)
+    client = _pool_client(ctx, client_id)
+    if client is None:
+        raise OAuthError("invalid_client", "The client_id is not an app client of this user pool.")
+    return client
+
+
+def _secret_hash(client: Client, username: str) -> str | None:
+    """The hosted UI is the client's own first-party UI: it proves the client's secret on its behalf."""
+    return None if client.secret is None else secret_hash(client.secret, username, client.id)
+
+
+# -- authorization ---------------------------------------------------------------------------------------
+
+
+def _grant_scopes(client: Client, requested: str) -> tuple[str, ...] | None:
+    """The scopes to grant, or None when the request asks for one the client may not have."""
+    names = tuple(dict.fromkeys(requested.split()))
+    if not names:  # Cognito: no `scope` means every scope the client allows
+        return tuple(client.allowed_oauth_scopes)
+    if any(n not in client.allowed_oauth_scopes for n in names):
+        return None
+    if OIDC_SCOPES.intersection(names) and "openid" not in names:
+        return None
+    return names
+
+
+def validate_authorize(ctx: Ctx, req: AuthorizeRequest, *, loopback: bool) -> tuple[Client, tuple[str, ...]]:
+    client = check_redirect(ctx, req.client_id, req.redirect_uri, loopback=loopback)
+    if len(req.state) > MAX_PARAM or len(req.nonce) > MAX_PARAM or len(req.scope) > MAX_PARAM:
+        raise OAuthError("invalid_request", "A parameter is too long.")
+
+    def refuse(error: str, description: str) -> OAuthError:
+        return OAuthError(error, description, redirect_uri=req.redirect_uri, state=req.state)
+
+    if not req.response_type:
+        raise refuse("invalid_request", "response_type is required.")
+    if req.response_type != "code":
+        raise refuse("unsupported_response_type", "Only response_type=code is supported.")
+    scopes = _grant_scopes(client, req.scope)
+    if scopes is None:
+        raise refuse("invalid_scope", "A requested scope is not allowed for this client or lacks openid.")
+    if req.code_challenge or req.code_challenge_method:
+        if req.code_challenge_method != "S256":
+            raise refuse("invalid_request", "code_challenge_method must be S256.")
+        if not _PKCE_VALUE.fullmatch(req.code_challenge):
+            raise refuse("invalid_request", "code_challenge must be 43 to 128 URL-safe characters.")
+    elif client.secret is None:
+        raise refuse("invalid_request", "A client without a secret must use PKCE (code_challenge, S256).")
+    return client, scopes
+
+
+def _live_session(ctx: Ctx, token: str | None) -> tuple[WebSession, User] | None:
+    """The browser's web session if it is still good; each use extends it (up to SESSION_MAX)."""
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    session = ctx.tx.get_web_session(hash_token(token))
+    if session is None or session.pool_id != ctx.pool.pool_id:
+        return None
+    now = ctx.now()
+    user = ctx.tx.get_user(ctx.pool.pool_id, session.user_sub)
+    try:
+        if user is None or session.expires_at <= now:
+            raise NotAuthorizedException("The web session has ended.")
+        check_can_sign_in(user)
+    except CognitoError:
+        ctx.tx.delete_web_session(session.id_hash)
+        return None
+    session.expires_at = min(now + SESSION_IDLE, session.created_at + SESSION_MAX)
+    ctx.tx.put_web_session(session)
+    return session, user
+
+
+def authorize(ctx: Ctx, req: AuthorizeRequest, *, session_token: str | None, loopback: bool) -> Authorized | None:
+    """Issue an authorization code for a signed-in browser; None: the browser must sign in first."""
+    client, scopes = validate_authorize(ctx, req, loopback=loopback)
+    live = _live_session(ctx, session_token)
+    if live is None:
+        return None
+    session, user = live
+    code = new_opaque_token(ctx)
+    now = ctx.now()
+    ctx.tx.put_authorization_code(
+        AuthorizationCode(
+            code_hash=hash_token(code),
+            pool_id=ctx.pool.pool_id,
+            client_id=client.id,
+            user_sub=user.sub,
+            redirect_uri=req.redirect_uri,
+            scopes=scopes,
+            auth_time=session.auth_time,
+            created_at=now,
+            expires_at=now + CODE_TTL,
+            code_challenge=req.code_challenge,
+            code_challenge_method=req.code_challenge_method if req.code_challenge else "",
+            nonce=req.nonce,
+        )
+    )
+    return Authorized(req.redirect_uri, code, req.state)
+
+
+# -- the browser's session -------------------------------------------------------------------------------
+
+
+def sign_in(ctx: Ctx, *, client_id: str, username: str, password: str, previous_token: str | None = None) -> WebSignIn:
+    """Sign in with a password on the hosted page: a fresh web session (never the one the browser had)."""
+    client = get_client(ctx, client_id)
+    user = password_sign_in(ctx, client, username, password, _secret_hash(client, username))
+    if previous_token and len(previous_token) <= MAX_TOKEN:
+        ctx.tx.delete_web_session(hash_token(previous_token))
+    token = new_opaque_token(ctx)
+    now = ctx.now()
+    ctx.tx.put_web_session(
+        WebSession(
+            id_hash=hash_token(token),
+            pool_id=ctx.pool.pool_id,
+            user_sub=user.sub,
+            auth_time=int(now),
+            created_at=now,
+            expires_at=now + SESSION_IDLE,
+        )
+    )
+    return WebSignIn(token, user)
+
+
+def signed_in_user(ctx: Ctx, session_token: str | None) -> User | None:
+    live = _live_session(ctx, session_token)
+    return None if live is None else live[1]
+
+
+def end_web_session(ctx: Ctx, session_token: str | None) -> None:
+    if session_token and len(session_token) <= MAX_TOKEN:
+        ctx.tx.delete_web_session(hash_token(session_token))
+
+
+def logout(ctx: Ctx, session_token: str | None, *, client_id: str, logout_uri: str, loopback: bool) -> bool:
+    """/logout: end the browser's session; True when `logout_uri` is one of the client's sign-out URLs."""
+    end_web_session(ctx, session_token)
+    client = _pool_client(ctx, client_id)
+    return client is not None and redirect_uri_allowed(client.logout_urls, logout_uri, loopback=loopback)
+
+
+# -- the page journeys -----------------------------------------------------------------------------------
+
+
+def _first_party(ctx: Ctx, client_id: str, username: str) -> tuple[str, str | None]:
+    client = get_client(ctx, client_id)
+    return client.id, _secret_hash(client, username)
+
+
+def sign_up(
+    ctx: Ctx, *, client_id: str, username: str, password: str, attributes: dict[str, str]
+) -> sign_up_flow.SignUpResult:
+    cid, proof = _first_party(ctx, client_id, username)
+    return sign_up_flow.sign_up(
+        ctx, client_id=cid, username=username, password=password, attributes=attributes, secret_hash=proof
+    )
+
+
+def confirm_sign_up(ctx: Ctx, *, client_id: str, username: str, code: str) -> User:
+    cid, proof = _first_party(ctx, client_id, username)
+    return sign_up_flow.confirm_sign_up(ctx, client_id=cid, username=username, code=code, secret_hash=proof)
+
+
+def resend_code(ctx: Ctx, *, client_id: str, username: str) -> CodeDelivery:
+    cid, proof = _first_party(ctx, client_id, username)
+    return sign_up_flow.resend_confirmation_code(ctx, client_id=cid, username=username, secret_hash=proof)
+
+
+def forgot_password(ctx: Ctx, *, client_id: str, username: str) -> CodeDelivery:
+    cid, proof = _first_party(ctx, client_id, username)
+    return recovery.forgot_password(ctx, client_id=cid, username=username, secret_hash=proof)
+
+
+def confirm_forgot_password(ctx: Ctx, *, client_id: str, username: str, code: str, password: str) -> None:
+    cid, proof = _first_party(ctx, client_id, username)
+    recovery.confirm_forgot_password(
+        ctx, client_id=cid, username=username, code=code, password=password, secret_hash=proof
+    )
+
+
+# -- the token, revocation and userInfo endpoints --------------------------------------------------------
+
+
+def authenticate_client(ctx: Ctx, client_id: str, client_secret: str | None) -> Client:
+    """RFC 6749 §2.3: a client with a secret proves it (constant-time compare); one without sends its id."""
+    client = _pool_client(ctx, client_id)
+    if client is None or (
+        client.secret is not None
+        and not (client_secret and hmac.compare_digest(client.secret.encode(), client_secret.encode()))
+    ):
+        raise OAuthError("invalid_client", "Client authentication failed.", http_status=401)
+    return client
+
+
+def s256(verifier: str) -> str:
+    """RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))), unpadded."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _verifier_matches(stored: AuthorizationCode, verifier: str) -> bool:
+    if not stored.code_challenge:  # no PKCE at authorize: a verifier now is a confused client (OAuth 2.1)
+        return not verifier
+    if stored.code_challenge_method != "S256" or not _PKCE_VALUE.fullmatch(verifier):
+        return False
+    return hmac.compare_digest(s256(verifier), stored.code_challenge)
+
+
+def exchange_code(
+    ctx: Ctx,
+    *,
+    client_id: str,
+    client_secret: str | None,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str,
+) -> TokenGrant:
+    """grant_type=authorization_code. The code is spent by the first attempt, good or bad (RFC 6749 §4.1.2)."""
+    client = authenticate_client(ctx, client_id, client_secret)
+    if not code or not redirect_uri:
+        raise OAuthError("invalid_request", "code and redirect_uri are required.")
+    stored = ctx.tx.take_authorization_code(hash_token(code)) if len(code) <= MAX_TOKEN else None
+    invalid = OAuthError("invalid_grant", "The authorization code is invalid.", keep_writes=True)
+    if stored is None or stored.pool_id != ctx.pool.pool_id or stored.client_id != client.id:
+        raise invalid
+    if stored.expires_at <= ctx.now():
+        raise OAuthError("invalid_grant", "The authorization code has expired.", keep_writes=True)
+    if stored.redirect_uri != redirect_uri:
+        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization.", keep_writes=True)
+    if not _verifier_matches(stored, code_verifier):
+        raise OAuthError("invalid_grant", "The code_verifier does not match.", keep_writes=True)
+    user = ctx.tx.get_user(ctx.pool.pool_id, stored.user_sub)
+    try:
+        if user is None:
+            raise invalid
+        check_can_sign_in(user)
+    except CognitoError:
+        raise invalid from None
+    result = tokens.start_session(
+        ctx,
+        client,
+        user,
+        auth_time=stored.auth_time,
+        scopes=stored.scopes,
+        id_extra={"nonce": stored.nonce} if stored.nonce else None,
+        with_at_hash=True,
+    )
+    return TokenGrant(result, stored.scopes)
+
+
+def refresh_grant(ctx: Ctx, *, client_id: str, client_secret: str | None, refresh_token: str) -> TokenGrant:
+    """grant_type=refresh_token: new ID and access tokens of the same family (refresh tokens do not rotate)."""
+    client = authenticate_client(ctx, client_id, client_secret)
+    if not refresh_token:
+        raise OAuthError("invalid_request", "refresh_token is required.")
+    if not {"ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"}.intersection(client.explicit_auth_flows):
+        raise OAuthError("unauthorized_client", "This client may not use refresh tokens.")
+    try:
+        result = tokens.refresh(ctx, client, refresh_token, with_at_hash=True)
+    except NotAuthorizedException as err:
+        raise OAuthError("invalid_grant", err.message) from None
+    family = ctx.tx.find_token_session(hash_token(refresh_token))
+    return TokenGrant(result, family.scopes if family is not None else ())
+
+
+def revoke(ctx: Ctx, *, client_id: str, client_secret: str | None, token: str) -> None:
+    """RFC 7009: end the refresh token's family. An unknown token is not an error."""
+    client = authenticate_client(ctx, client_id, client_secret)
+    if not token:
+        raise OAuthError("invalid_request", "token is required.")
+    try:
+        tokens.revoke_refresh_token(ctx, client, token)
+    except NotAuthorizedException:
+        raise OAuthError("unauthorized_client", "The token was not issued to this client.") from None
+
+
+def userinfo(ctx: Ctx, access_token: str) -> dict[str, str]:
+    """OIDC Core §5.3 with Cognito's shape: attribute values as strings, `username` added.
+
+    `openid` alone releases every attribute; with `email`, `phone` or `profile` only those claims."""
+    try:
+        caller = tokens.authenticate(ctx, access_token, scope=None)
+    except (NotAuthorizedException, UserNotFoundException) as err:
+        raise OAuthError("invalid_token", err.message, http_status=401) from None
+    scopes = set(str(caller.claims.get("scope", "")).split())
+    if "openid" not in scopes:
+        raise OAuthError("insufficient_scope", "The access token lacks the openid scope.", http_status=403)
+    limited = scopes & OIDC_SCOPES
+    wanted: set[str] = set()
+    if "email" in limited:
+        wanted |= {"email", "email_verified"}
+    if "phone" in limited:
+        wanted |= {"phone_number", "phone_number_verified"}
+    if "profile" in limited:
+        wanted |= PROFILE_CLAIMS
+    user = caller.user
+    claims = {k: v for k, v in user.attributes.items() if not limited or k in wanted}
+    claims["sub"] = user.sub
+    claims["username"] = user.username
+    return claims
