@@ -553,6 +553,8 @@ SEALED = {
     "clients.secret": "s3cr3t-client-secret",
     "auth_sessions.state": "0123456789abcdef",
     "signing_keys.private_pem": "MIIEvQIBADANBg",
+    "messages.body": "123456",
+    "messages.code": "123456",
 }
 
 
@@ -563,6 +565,7 @@ def _put_secrets(store: SqlStore) -> None:
         tx.insert_user(r.user(ADA))
         tx.put_auth_session(r.auth_session())
         tx.put_signing_key(r.signing_key())
+        tx.add_message(r.message())
 
 
 def test_secrets_are_sealed_at_rest(backend: Backend) -> None:

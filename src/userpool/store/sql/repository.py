@@ -364,7 +364,14 @@ class SqlTx:
 
     def add_message(self, message: Message) -> int:
         """Append the message; returns its id (also set on `message.id`). Ids only ever increase."""
-        values = _values(message, recipient=message.to)
+        # Body and code carry one-time codes: sealed like every other secret, bound to the pool and recipient.
+        context = f"{message.pool_id}/{message.to}"
+        values = _values(
+            message,
+            recipient=message.to,
+            body=self._seal(message.body, f"messages.body/{context}"),
+            code=None if message.code is None else self._seal(message.code, f"messages.code/{context}"),
+        )
         del values["to"], values["id"]
         new_id = int(self._execute(sa.insert(t.messages).values(values).returning(t.messages.c.id)).scalar_one())
         message.id = new_id
@@ -378,6 +385,10 @@ class SqlTx:
         for row in self._conn.execute(query):
             r = row._asdict()
             r["to"] = r.pop("recipient")
+            context = f"{r['pool_id']}/{r['to']}"
+            r["body"] = self._open(r["body"], f"messages.body/{context}")
+            if r["code"] is not None:
+                r["code"] = self._open(r["code"], f"messages.code/{context}")
             messages.append(Message(**r))
         return messages
 
