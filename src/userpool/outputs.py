@@ -21,9 +21,7 @@ DEFAULT_VERSION = "1.4"
 FILENAME = "amplify_outputs.json"
 
 
-def auth_outputs(
-    defn: AuthDefinition, deployment: Deployment, version: str = DEFAULT_VERSION
-) -> dict[str, Any]:
+def auth_outputs(defn: AuthDefinition, deployment: Deployment, version: str = DEFAULT_VERSION) -> dict[str, Any]:
     policy = defn.password_policy
     specs = attribute_specs(defn)
     auth: dict[str, Any] = {

@@ -33,9 +33,7 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "user_pool_id": pool.config.pool_id})
 
 
-def build_app(
-    pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None
-) -> Starlette:
+def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from userpool.api.sandbox import message_json
 from userpool.bootstrap import config_for, open_pool
+from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
 from userpool.core.model import Message
 from userpool.courier import SandboxCourier, describe
@@ -40,17 +41,11 @@ def _echo_message(message: Message) -> None:
 
 
 def _bind(host: str, port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        return listening_socket(host, port)
     except OSError as exc:
-        sock.close()
-        console.print(f"[red]Cannot listen on {host}:{port}: {exc.strerror}.[/red] Pick another with --port N.")
+        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another with --port N.", style="red")
         raise typer.Exit(1) from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
 
 
 def _load(app_dir: Path) -> AuthDefinition:

@@ -16,8 +16,10 @@ import typer
 import uvicorn
 from rich.console import Console
 from starlette.applications import Starlette
+from uvicorn.supervisors import Multiprocess
 
 from userpool.bootstrap import DEFAULT_REGION, open_pool
+from userpool.cli.listen import listening_socket
 from userpool.courier import SandboxCourier
 from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, master_key_from_env
 from userpool.definition import DefinitionError, load_definition
@@ -96,12 +98,20 @@ def serve(
     console.print(
         f"Serving on http://{host}:{port} with {workers} process(es); issuer base {os.environ['USERPOOL_ENDPOINT']}"
     )
-    uvicorn.run(
-        "userpool.cli.serve:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="warning",
-        lifespan="off",
+    console.print(
+        "No email or SMS sender is configured (senders arrive with the definition's `senders` option): messages "
+        "are kept, sealed, in the store's outbox only.",
+        style="yellow",
     )
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}.", style="red")
+        raise typer.Exit(1) from None
+    config = uvicorn.Config(
+        "userpool.cli.serve:create_app", factory=True, workers=workers, log_level="warning", lifespan="off"
+    )
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])

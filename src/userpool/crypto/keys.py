@@ -36,9 +36,7 @@ def generate_private_pem() -> str:
 def kid_for(private_pem: str) -> str:
     """A kid shaped like Cognito's: base64 of the SHA-256 of the public key (stable, unique per key)."""
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
-    der = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
@@ -89,7 +87,5 @@ class KeyRing:
         keys = []
         for kid, key in sorted(self._by_kid.items()):  # a stable document, whatever order the store gives
             public = key.as_dict(private=False)
-            keys.append(
-                {"alg": "RS256", "e": public["e"], "kid": kid, "kty": "RSA", "n": public["n"], "use": "sig"}
-            )
+            keys.append({"alg": "RS256", "e": public["e"], "kid": kid, "kty": "RSA", "n": public["n"], "use": "sig"})
         return {"keys": keys}

@@ -40,9 +40,7 @@ def key_id(master_key: bytes) -> str:
 
 def subkey(master_key: bytes, purpose: str) -> bytes:
     """A 32-byte key for one purpose, derived so no two uses share key material."""
-    return HKDF(algorithm=SHA256(), length=32, salt=None, info=b"userpool/" + purpose.encode()).derive(
-        master_key
-    )
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=b"userpool/" + purpose.encode()).derive(master_key)
 
 
 class Sealer:

@@ -79,9 +79,7 @@ def templates(defn: AuthDefinition) -> Templates:
             if email.verification_email_body
             else verification_email.body
         )
-        verification_email = Template(
-            subject=email.verification_email_subject or verification_email.subject, body=body
-        )
+        verification_email = Template(subject=email.verification_email_subject or verification_email.subject, body=body)
     if isinstance(phone, PhoneLogin) and phone.verification_message:
         verification_sms = Template(
             body=_render(defn, "login_with.phone.verification_message", phone.verification_message)

@@ -27,9 +27,7 @@ def _snake_keys(value: Any, *, names_are_data: bool = False) -> Any:
         out: dict[Any, Any] = {}
         for key, item in value.items():
             new_key = key if names_are_data or not isinstance(key, str) else _snake(key)
-            out[new_key] = _snake_keys(
-                item, names_are_data=new_key == "user_attributes" and not names_are_data
-            )
+            out[new_key] = _snake_keys(item, names_are_data=new_key == "user_attributes" and not names_are_data)
         return out
     if isinstance(value, list):
         return [_snake_keys(v) for v in value]
@@ -61,9 +59,7 @@ def _known_options(model: type[Any], loc: tuple[Any, ...]) -> str:
         if field is None:
             return ""
         candidates = [
-            a
-            for a in getattr(field.annotation, "__args__", (field.annotation,))
-            if hasattr(a, "model_fields")
+            a for a in getattr(field.annotation, "__args__", (field.annotation,)) if hasattr(a, "model_fields")
         ]
         if not candidates:
             return ""

@@ -38,11 +38,7 @@ def _import(app_dir: Path, relative: Path) -> ModuleType:
         raise DefinitionError([f"syntax error: {exc.msg}"], where=f"{relative}:{exc.lineno}") from None
     except Exception as exc:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(app_dir))]
-        where = (
-            f"{Path(frames[-1].filename).relative_to(app_dir)}:{frames[-1].lineno}"
-            if frames
-            else str(relative)
-        )
+        where = f"{Path(frames[-1].filename).relative_to(app_dir)}:{frames[-1].lineno}" if frames else str(relative)
         raise DefinitionError([f"{type(exc).__name__}: {exc}"], where=where) from None
     return module
 

@@ -95,13 +95,9 @@ class AuthDefinition(_Model):
                 raise ValueError(f"attribute names are strings, got {key!r}")
             if key.startswith("custom:"):
                 if not _CUSTOM_NAME.fullmatch(key):
-                    raise ValueError(
-                        f"{key!r}: custom attribute names are custom:<1-20 letters, digits or _>"
-                    )
+                    raise ValueError(f"{key!r}: custom attribute names are custom:<1-20 letters, digits or _>")
                 if not isinstance(settings, dict) or "data_type" not in settings:
-                    raise ValueError(
-                        f"{key!r}: a custom attribute needs data_type (String, Number, Boolean, DateTime)"
-                    )
+                    raise ValueError(f"{key!r}: a custom attribute needs data_type (String, Number, Boolean, DateTime)")
                 result[key] = CustomAttribute.model_validate(settings)
                 continue
             cognito = NAME_TO_COGNITO.get(key)
@@ -111,9 +107,7 @@ class AuthDefinition(_Model):
                     "and custom ones are named custom:<name>"
                 )
             if isinstance(settings, dict) and "data_type" in settings:
-                raise ValueError(
-                    f"{key!r} is a standard attribute; only custom:<name> attributes take data_type"
-                )
+                raise ValueError(f"{key!r} is a standard attribute; only custom:<name> attributes take data_type")
             if cognito in result:
                 raise ValueError(f"{key!r} names the attribute {cognito!r} twice")
             result[cognito] = StandardAttribute.model_validate(settings)

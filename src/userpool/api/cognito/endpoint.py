@@ -33,9 +33,7 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
 
 
-def _response(
-    status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None
-) -> Response:
+def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None) -> Response:
     return Response(
         json.dumps(body, separators=(",", ":")),
         status_code=status,
@@ -73,9 +71,7 @@ async def handle(request: Request) -> Response:
     try:
         target = request.headers.get("x-amz-target", "")
         if not target.startswith(TARGET_PREFIX):
-            raise UnknownOperationException(
-                f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>"
-            )
+            raise UnknownOperationException(f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>")
         action = target[len(TARGET_PREFIX) :]
         if action not in shapes.operations():
             raise UnknownOperationException(f"Unknown operation {action}")

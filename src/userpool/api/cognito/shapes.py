@@ -118,6 +118,4 @@ def validate(operation: str, body: Any) -> None:
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
-        raise InvalidParameterException(
-            f"{count} validation {noun} detected: " + "; ".join(errors[:_MAX_ERRORS])
-        )
+        raise InvalidParameterException(f"{count} validation {noun} detected: " + "; ".join(errors[:_MAX_ERRORS]))

@@ -9,6 +9,16 @@
     app ─/oauth2/token─▶ refresh_grant()    app ─/oauth2/revoke─▶ revoke()
     app ─/oauth2/userInfo─▶ userinfo()      browser ─/logout─▶ end_web_session()
 
+Decisions (Cognito's where it has one):
+- Scopes: no `scope` grants every scope the client allows; a scope the client does not allow, or `email`,
+  `phone`, `profile` without `openid`, is `invalid_scope`. The access token's `scope` lists the grant; the
+  token endpoint returns an ID token only when `openid` was granted; userInfo needs `openid` (`openid` alone
+  releases every attribute, with `email`/`phone`/`profile` only those claims).
+- PKCE (S256 only) is required for a client without a secret, optional for one with a secret.
+- A code is spent by the first exchange attempt, even a refused one (wrong verifier, redirect URI, client).
+- A web session lasts 1 hour unused and 12 hours at most; signing in again replaces it (new cookie).
+- `prompt=none` without a session is `login_required`; `prompt=login` shows the form to a signed-in browser.
+
 The page journeys (sign-up, confirmation, password reset) are the JSON API's flows: the hosted UI is a
 first-party client, so for an app client with a secret it computes the SECRET_HASH itself.
 """
@@ -83,6 +93,11 @@ class AuthorizeRequest:
     code_challenge: str = ""
     code_challenge_method: str = ""
     nonce: str = ""
+    prompt: str = ""  # OIDC Core §3.1.2.1: "login" asks for the form again, "none" for no form at all
+
+    @property
+    def prompts(self) -> frozenset[str]:
+        return frozenset(self.prompt.split())
 
 
 @dataclass(frozen=True)
@@ -196,6 +211,8 @@ def validate_authorize(ctx: Ctx, req: AuthorizeRequest, *, loopback: bool) -> tu
             raise refuse("invalid_request", "code_challenge must be 43 to 128 URL-safe characters.")
     elif client.secret is None:
         raise refuse("invalid_request", "A client without a secret must use PKCE (code_challenge, S256).")
+    if "none" in req.prompts and len(req.prompts) > 1:
+        raise refuse("invalid_request", "prompt=none cannot be combined with other values.")
     return client, scopes
 
 
@@ -223,7 +240,9 @@ def _live_session(ctx: Ctx, token: str | None) -> tuple[WebSession, User] | None
 def authorize(ctx: Ctx, req: AuthorizeRequest, *, session_token: str | None, loopback: bool) -> Authorized | None:
     """Issue an authorization code for a signed-in browser; None: the browser must sign in first."""
     client, scopes = validate_authorize(ctx, req, loopback=loopback)
-    live = _live_session(ctx, session_token)
+    live = None if "login" in req.prompts else _live_session(ctx, session_token)
+    if live is None and "none" in req.prompts:
+        raise OAuthError("login_required", "The user is not signed in.", redirect_uri=req.redirect_uri, state=req.state)
     if live is None:
         return None
     session, user = live

@@ -1,0 +1,39 @@
+"""GET /oauth2/authorize (RFC 6749 §4.1.1, RFC 7636): a code for a signed-in browser, else the sign-in page.
+
+The client and redirect URI are checked first: if either is wrong the user sees an error page and is never
+redirected (RFC 6749 §4.1.2.1). Every later refusal goes back to the app as `?error=...&state=...`.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from userpool.api.oauth.context import loopback_allowed, run_flow
+from userpool.api.oauth.params import oauth_params, oauth_query, with_query
+from userpool.core.flows import hosted
+from userpool.core.flows.hosted import OAuthError
+from userpool.web.authenticator.render import error_page, html_guard
+from userpool.web.authenticator.security import security_headers, session_token
+
+
+def _redirect(uri: str) -> Response:
+    return RedirectResponse(uri, status_code=302, headers=security_headers())
+
+
+@html_guard
+async def authorize(request: Request) -> Response:
+    req = oauth_params(request.query_params)
+    if req is None:
+        return error_page(request, "page_error.invalid_request")
+    try:
+        issued = await run_flow(
+            request, hosted.authorize, req, session_token=session_token(request), loopback=loopback_allowed(request)
+        )
+    except OAuthError as err:
+        if err.redirect_uri is None:
+            return error_page(request, f"page_error.{err.error}", detail=err.message)
+        return _redirect(with_query(err.redirect_uri, error=err.error, error_description=err.message, state=err.state))
+    if issued is None:
+        return _redirect(f"/login?{oauth_query(req)}")
+    return _redirect(with_query(issued.redirect_uri, code=issued.code, state=issued.state))

@@ -1,0 +1,92 @@
+"""POST /oauth2/token (RFC 6749 §4.1.3, §6) and POST /oauth2/revoke (RFC 7009).
+
+Form-encoded requests only. A client with a secret authenticates with HTTP Basic or `client_secret` in the
+form; a client without one sends `client_id` and proves the code with PKCE instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from userpool.api.oauth.context import run_flow
+from userpool.api.oauth.params import client_credentials, read_form
+from userpool.api.oauth.responses import json_guard, json_response, oauth_error
+from userpool.core.flows import hosted
+from userpool.core.flows.hosted import OAuthError, TokenGrant
+
+_NOT_A_FORM = OAuthError("invalid_request", "The body must be a form (application/x-www-form-urlencoded).")
+
+
+def _auth_headers(request: Request, err: OAuthError) -> dict[str, str]:
+    """RFC 6749 §5.2: a 401 to HTTP Basic credentials names the scheme the client should use."""
+    if err.http_status == 401 and request.headers.get("authorization", "").lower().startswith("basic"):
+        return {"WWW-Authenticate": 'Basic realm="userpool"'}
+    return {}
+
+
+def _token_body(grant: TokenGrant) -> dict[str, Any]:
+    result = grant.result
+    body: dict[str, Any] = {
+        "access_token": result.access_token,
+        "expires_in": result.expires_in,
+        "token_type": result.token_type,
+    }
+    if grant.includes_id_token:
+        body["id_token"] = result.id_token
+    if result.refresh_token is not None:
+        body["refresh_token"] = result.refresh_token
+    return body
+
+
+@json_guard
+async def token(request: Request) -> Response:
+    try:
+        form = await read_form(request)
+        if form is None:
+            raise _NOT_A_FORM
+        client_id, secret = client_credentials(request, form)
+        grant_type = form.get("grant_type", "")
+        if grant_type == "authorization_code":
+            grant = await run_flow(
+                request,
+                hosted.exchange_code,
+                client_id=client_id,
+                client_secret=secret,
+                code=form.get("code", ""),
+                redirect_uri=form.get("redirect_uri", ""),
+                code_verifier=form.get("code_verifier", ""),
+            )
+        elif grant_type == "refresh_token":
+            grant = await run_flow(
+                request,
+                hosted.refresh_grant,
+                client_id=client_id,
+                client_secret=secret,
+                refresh_token=form.get("refresh_token", ""),
+            )
+        elif not grant_type:
+            raise OAuthError("invalid_request", "grant_type is required.")
+        else:
+            raise OAuthError("unsupported_grant_type", "Use authorization_code or refresh_token.")
+    except OAuthError as err:
+        return oauth_error(err, _auth_headers(request, err))
+    return json_response(_token_body(grant))
+
+
+@json_guard
+async def revoke(request: Request) -> Response:
+    try:
+        form = await read_form(request)
+        if form is None:
+            raise _NOT_A_FORM
+        client_id, secret = client_credentials(request, form)
+        hint = form.get("token_type_hint", "")
+        if hint and hint != "refresh_token":
+            raise OAuthError("unsupported_token_type", "Only refresh tokens can be revoked.")
+        await run_flow(request, hosted.revoke, client_id=client_id, client_secret=secret, token=form.get("token", ""))
+    except OAuthError as err:
+        return oauth_error(err, _auth_headers(request, err))
+    return json_response({})

@@ -1,0 +1,151 @@
+"""Every string the hosted pages show, keyed by a stable id (Amplify Authenticator's English).
+
+Templates and handlers use ids only (`t("sign_in.title")`), so a translation is one more dict with the same
+keys. Core errors map to message ids by their code (Cognito's exception name) in `ERRORS`, per page where a
+page needs a different answer; an error with no entry shows `error.unknown`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger("userpool.web")
+
+EN: dict[str, str] = {
+    # sign in
+    "sign_in.title": "Sign In",
+    "sign_in.submit": "Sign in",
+    "sign_in.create_account": "Create Account",
+    "sign_in.forgot_password": "Forgot your password?",
+    # sign up
+    "sign_up.title": "Create Account",
+    "sign_up.submit": "Create Account",
+    "sign_up.have_account": "Back to Sign In",
+    "sign_up.password_rules": "Your password must have:",
+    # confirm sign-up
+    "confirm.title_email": "We Emailed You",
+    "confirm.title_sms": "We Texted You",
+    "confirm.body_email": "Your code is on the way. To log in, enter the code we emailed to {destination}. "
+    "It may take a minute to arrive.",
+    "confirm.body_sms": "Your code is on the way. To log in, enter the code we texted to {destination}. "
+    "It may take a minute to arrive.",
+    "confirm.body": "Your code is on the way. To log in, enter the code we sent you. It may take a minute to arrive.",
+    "confirm.submit": "Confirm",
+    "confirm.resend": "Resend Code",
+    # forgot password / reset
+    "forgot.title": "Reset Password",
+    "forgot.submit": "Send code",
+    "reset.title": "Reset Password",
+    "reset.submit": "Submit",
+    "reset.resend": "Resend Code",
+    "common.back_to_sign_in": "Back to Sign In",
+    # signed in / out
+    "signed_in.title": "Signed In",
+    "signed_in.body": "You are signed in as {name}.",
+    "signed_in.sign_out": "Sign Out",
+    "signed_out.title": "You have signed out",
+    "signed_out.sign_in": "Sign In",
+    # fields
+    "field.email": "Email",
+    "field.phone_number": "Phone Number",
+    "field.username": "Username",
+    "field.email_or_phone": "Email or Phone Number",
+    "field.password": "Password",
+    "field.confirm_password": "Confirm Password",
+    "field.confirmation_code": "Confirmation Code",
+    "field.code": "Code",
+    "field.new_password": "New Password",
+    "placeholder.email": "Enter your Email",
+    "placeholder.phone_number": "Enter your Phone Number",
+    "placeholder.username": "Enter your Username",
+    "placeholder.email_or_phone": "Enter your Email or Phone Number",
+    "placeholder.password": "Enter your Password",
+    "placeholder.confirm_password": "Please confirm your Password",
+    "placeholder.code": "Enter your code",
+    "placeholder.new_password": "Enter your new password",
+    "hint.phone_number": "Include the country code, e.g. +14155550123",
+    # standard attributes on the sign-up form
+    "attribute.name": "Name",
+    "attribute.given_name": "Given Name",
+    "attribute.family_name": "Family Name",
+    "attribute.middle_name": "Middle Name",
+    "attribute.nickname": "Nickname",
+    "attribute.preferred_username": "Preferred Username",
+    "attribute.profile": "Profile",
+    "attribute.picture": "Picture",
+    "attribute.website": "Website",
+    "attribute.gender": "Gender",
+    "attribute.birthdate": "Birthdate",
+    "attribute.zoneinfo": "Zoneinfo",
+    "attribute.locale": "Locale",
+    "attribute.address": "Address",
+    "attribute.email": "Email",
+    "attribute.phone_number": "Phone Number",
+    # notices (shown with role="status")
+    "notice.confirmed": "Your account is confirmed. Sign in to continue.",
+    "notice.password_reset": "Your password has been reset. Sign in with your new password.",
+    "notice.code_resent": "We sent you a new code.",
+    "notice.reset_required": "You need to reset your password before you can sign in.",
+    # errors (shown with role="alert")
+    "error.passwords_must_match": "Your passwords must match",
+    "error.incorrect_credentials": "Incorrect username or password.",
+    "error.account_exists": "An account with the given {login} already exists.",
+    "error.code_mismatch": "Invalid verification code provided, please try again.",
+    "error.code_expired": "Invalid code provided, please request a code again.",
+    "error.limit_exceeded": "Attempt limit exceeded, please try after some time.",
+    "error.already_confirmed": "This account is already confirmed. Sign in to continue.",
+    "error.delivery_failed": "We could not send you a code. Please try again later.",
+    "error.unknown_client": "This app is not set up to use the hosted sign-in.",
+    "error.detail": "{detail}",
+    "error.unknown": "Something went wrong. Please try again.",
+    # whole-page errors
+    "page_error.title": "An error was encountered with the requested page.",
+    "page_error.invalid_client": "The app that sent you here is not known to this user pool.",
+    "page_error.redirect_mismatch": "The address the app asked to return to is not registered for it.",
+    "page_error.invalid_request": "The request is missing a parameter or has an invalid one.",
+    "page_error.bad_form": "The form could not be read. Please go back and try again.",
+    "page_error.csrf_title": "This form has expired",
+    "page_error.csrf": "For your security the form could not be accepted. Please go back, reload the page "
+    "and try again.",
+    "page_error.server": "Something went wrong on our side. Please try again later.",
+}
+
+# Core error code → message id; "<page>:<code>" overrides for one page.
+ERRORS: dict[str, str] = {
+    "NotAuthorizedException": "error.incorrect_credentials",
+    "UserNotFoundException": "error.incorrect_credentials",
+    "UsernameExistsException": "error.account_exists",
+    "AliasExistsException": "error.account_exists",
+    "CodeMismatchException": "error.code_mismatch",
+    "ExpiredCodeException": "error.code_expired",
+    "LimitExceededException": "error.limit_exceeded",
+    "TooManyRequestsException": "error.limit_exceeded",
+    "TooManyFailedAttemptsException": "error.limit_exceeded",
+    "InvalidPasswordException": "error.detail",  # the policy's own words: which rule the password broke
+    "InvalidParameterException": "error.detail",  # e.g. "Invalid email address format."
+    "CodeDeliveryFailureException": "error.delivery_failed",
+    "ResourceNotFoundException": "error.unknown_client",
+    "confirm:NotAuthorizedException": "error.already_confirmed",
+    "confirm:UserNotFoundException": "error.code_mismatch",
+    "reset:UserNotFoundException": "error.code_mismatch",
+    "forgot:UserNotFoundException": "error.unknown",
+}
+
+
+class _Values(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def t(message_id: str, **values: str) -> str:
+    """The text for an id, `{placeholders}` filled (a missing value is blank). An unknown id raises KeyError."""
+    return EN[message_id].format_map(_Values(values))
+
+
+def error_text(page: str, code: str, detail: str, **values: str) -> str:
+    """What a page shows for a core error. Unmapped codes get the generic text and a log line."""
+    message_id = ERRORS.get(f"{page}:{code}") or ERRORS.get(code)
+    if message_id is None:
+        log.warning("hosted page %s: unmapped error %s", page, code)
+        return t("error.unknown")
+    return t(message_id, detail=detail, **values)
