@@ -507,6 +507,17 @@ def test_web_session_round_trip_and_delete(store: SqlStore) -> None:
         assert tx.get_web_session("ws-1") is None
 
 
+def test_delete_user_web_sessions_ends_only_that_users(store: SqlStore) -> None:
+    with store.begin() as tx:
+        tx.put_web_session(r.web_session("ws-1", ADA))
+        tx.put_web_session(r.web_session("ws-2", ADA))
+        tx.put_web_session(r.web_session("ws-3", BOB))
+    with store.begin() as tx:
+        assert tx.delete_user_web_sessions(r.POOL, ADA) == 2
+        assert tx.delete_user_web_sessions(r.POOL, ADA) == 0
+        assert tx.get_web_session("ws-1") is None and tx.get_web_session("ws-3") is not None
+
+
 # -- housekeeping --------------------------------------------------------------------------------------
 
 

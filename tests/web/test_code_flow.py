@@ -111,6 +111,18 @@ def test_a_signed_in_browser_gets_a_code_without_the_form(sandbox: Sandbox) -> N
         assert b.exchange(code, pkce).status_code == 200
 
 
+def test_global_sign_out_ends_the_hosted_session_too(sandbox: Sandbox) -> None:
+    email = unique_email("global")
+    create_user(sandbox, email)
+    with Browser(sandbox) as b:
+        pkce = Pkce.new()
+        query = b.authorize_query(pkce, scope="openid aws.cognito.signin.user.admin")
+        access = b.exchange(b.sign_in(query, email)["code"], pkce).json()["access_token"]
+        assert sandbox.call("GlobalSignOut", {"AccessToken": access}).status_code == 200
+        again = b.authorize(b.authorize_query(Pkce.new()))
+        assert again.status_code == 302 and again.headers["location"].startswith("/login?")
+
+
 def test_wrong_verifier_and_wrong_redirect_are_refused_and_burn_the_code(sandbox: Sandbox) -> None:
     email = unique_email("pkce")
     create_user(sandbox, email)

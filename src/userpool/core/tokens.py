@@ -218,4 +218,6 @@ def _is_our_jwt(ctx: Ctx, token: object) -> bool:
 
 
 def sign_out_everywhere(ctx: Ctx, user: User) -> int:
+    """Every token family of the user, and every hosted-UI browser session, ends now."""
+    ctx.tx.delete_user_web_sessions(ctx.pool.pool_id, user.sub)
     return ctx.tx.revoke_user_token_sessions(ctx.pool.pool_id, user.sub, ctx.now())

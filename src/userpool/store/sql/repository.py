@@ -420,6 +420,11 @@ class SqlTx:
     def delete_web_session(self, id_hash: str) -> None:
         self._execute(sa.delete(t.web_sessions).where(t.web_sessions.c.id_hash == id_hash))
 
+    def delete_user_web_sessions(self, pool_id: str, user_sub: str) -> int:
+        """End every hosted sign-in of the user (global sign-out, password reset); returns how many."""
+        w = t.web_sessions
+        return self._execute(sa.delete(w).where(w.c.pool_id == pool_id, w.c.user_sub == user_sub)).rowcount
+
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
