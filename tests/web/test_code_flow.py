@@ -171,6 +171,10 @@ def test_revoke_ends_the_refresh_token(sandbox: Sandbox) -> None:
     with Browser(sandbox) as b:
         pkce = Pkce.new()
         tokens = b.exchange(b.sign_in(b.authorize_query(pkce), email)["code"], pkce).json()
+        wrong_kind = b.http.post(
+            "/oauth2/revoke", data={"token": tokens["access_token"], "client_id": sandbox.client_id}
+        )
+        assert wrong_kind.status_code == 400 and wrong_kind.json()["error"] == "unsupported_token_type"
         revoked = b.http.post("/oauth2/revoke", data={"token": tokens["refresh_token"], "client_id": sandbox.client_id})
         assert revoked.status_code == 200
         assert (

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from userpool.core.config import AttributeSpec, PoolConfig
-from userpool.core.flows.hosted import is_loopback, redirect_uri_allowed, s256
+from userpool.core.flows.hosted import is_loopback, redirect_uri_allowed
+from userpool.core.flows.token_endpoint import s256
 from userpool.core.tokens import at_hash
 from userpool.web.authenticator import messages
 from userpool.web.authenticator.fields import login_field, sign_up_fields

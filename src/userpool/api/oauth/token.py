@@ -14,8 +14,9 @@ from starlette.responses import Response
 from userpool.api.oauth.context import run_flow
 from userpool.api.oauth.params import client_credentials, read_form
 from userpool.api.oauth.responses import json_guard, json_response, oauth_error
-from userpool.core.flows import hosted
-from userpool.core.flows.hosted import OAuthError, TokenGrant
+from userpool.core.flows import token_endpoint
+from userpool.core.flows.hosted import OAuthError
+from userpool.core.flows.token_endpoint import TokenGrant
 
 _NOT_A_FORM = OAuthError("invalid_request", "The body must be a form (application/x-www-form-urlencoded).")
 
@@ -52,7 +53,7 @@ async def token(request: Request) -> Response:
         if grant_type == "authorization_code":
             grant = await run_flow(
                 request,
-                hosted.exchange_code,
+                token_endpoint.exchange_code,
                 client_id=client_id,
                 client_secret=secret,
                 code=form.get("code", ""),
@@ -62,7 +63,7 @@ async def token(request: Request) -> Response:
         elif grant_type == "refresh_token":
             grant = await run_flow(
                 request,
-                hosted.refresh_grant,
+                token_endpoint.refresh_grant,
                 client_id=client_id,
                 client_secret=secret,
                 refresh_token=form.get("refresh_token", ""),
@@ -86,7 +87,9 @@ async def revoke(request: Request) -> Response:
         hint = form.get("token_type_hint", "")
         if hint and hint != "refresh_token":
             raise OAuthError("unsupported_token_type", "Only refresh tokens can be revoked.")
-        await run_flow(request, hosted.revoke, client_id=client_id, client_secret=secret, token=form.get("token", ""))
+        await run_flow(
+            request, token_endpoint.revoke, client_id=client_id, client_secret=secret, token=form.get("token", "")
+        )
     except OAuthError as err:
         return oauth_error(err, _auth_headers(request, err))
     return json_response({})

@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from userpool.api.oauth.context import run_flow
 from userpool.api.oauth.responses import json_guard, json_response
-from userpool.core.flows import hosted
+from userpool.core.flows import token_endpoint
 from userpool.core.flows.hosted import OAuthError
 
 
@@ -25,7 +25,7 @@ async def userinfo(request: Request) -> Response:
         body = {"error": "invalid_request", "error_description": "Send the access token as a Bearer token."}
         return json_response(body, 401, _challenge(None))
     try:
-        claims = await run_flow(request, hosted.userinfo, token)
+        claims = await run_flow(request, token_endpoint.userinfo, token)
     except OAuthError as err:
         body = {"error": err.error, "error_description": err.message}
         return json_response(body, err.http_status, _challenge(err))

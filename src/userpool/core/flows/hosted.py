@@ -5,9 +5,8 @@
                                      ▼                                                 │
                 authorize() ─▶ AuthorizationCode (5 min, once, PKCE) ◀──authorize again─┘
                                      │
-    app ─/oauth2/token─▶ exchange_code() ─▶ a new token family (ID token only with `openid`)
-    app ─/oauth2/token─▶ refresh_grant()    app ─/oauth2/revoke─▶ revoke()
-    app ─/oauth2/userInfo─▶ userinfo()      browser ─/logout─▶ end_web_session()
+    app ─/oauth2/token, /oauth2/revoke, /oauth2/userInfo─▶ token_endpoint.py
+    browser ─/logout─▶ logout()
 
 Decisions (Cognito's where it has one):
 - Scopes: no `scope` grants every scope the client allows; a scope the client does not allow, or `email`,
@@ -25,25 +24,21 @@ first-party client, so for an app client with a secret it computes the SECRET_HA
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from userpool.core import tokens
 from userpool.core.attributes import STANDARD
 from userpool.core.clients import get_client, secret_hash
 from userpool.core.context import Ctx
 from userpool.core.delivery import CodeDelivery
-from userpool.core.errors import CognitoError, NotAuthorizedException, UserNotFoundException
+from userpool.core.errors import CognitoError, NotAuthorizedException
 from userpool.core.flows import recovery
 from userpool.core.flows import sign_up as sign_up_flow
 from userpool.core.flows.sign_in import check_can_sign_in, password_sign_in
 from userpool.core.model import AuthorizationCode, Client, User, WebSession
-from userpool.core.tokens import AuthResult, hash_token, new_opaque_token
+from userpool.core.tokens import hash_token, new_opaque_token
 
 CODE_TTL = 300  # an authorization code lives 5 minutes (RFC 6749 §4.1.2: "maximum ... of 10 minutes")
 SESSION_IDLE = 3600  # a hosted web session ends after 1 hour unused ...
@@ -53,7 +48,7 @@ MAX_TOKEN = 512  # longest code, cookie or refresh token worth hashing (ours are
 OIDC_SCOPES = frozenset({"email", "phone", "profile"})  # Cognito: each needs `openid` with it
 # OIDC Core §5.4's profile claims: every standard attribute but the email and phone ones (no `address` scope)
 PROFILE_CLAIMS = frozenset(STANDARD) - {"sub", "email", "email_verified", "phone_number", "phone_number_verified"}
-_PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1/§4.2
+PKCE_VALUE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")  # RFC 7636 §4.1/§4.2
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
 _BAD_URI_CHARS = re.compile(r"[\s\\\x00-\x1f\x7f]")
 
@@ -113,17 +108,6 @@ class WebSignIn:
     user: User
 
 
-@dataclass(frozen=True)
-class TokenGrant:
-    result: AuthResult
-    scopes: tuple[str, ...]
-
-    @property
-    def includes_id_token(self) -> bool:
-        """As in Cognito, the token endpoint returns an ID token only when `openid` was granted."""
-        return "openid" in self.scopes
-
-
 # -- redirect URIs and clients ---------------------------------------------------------------------------
 
 
@@ -144,14 +128,14 @@ def redirect_uri_allowed(registered: Iterable[str], uri: str, *, loopback: bool)
     return uri in tuple(registered) or (loopback and is_loopback(uri))
 
 
-def _pool_client(ctx: Ctx, client_id: str) -> Client | None:
+def pool_client(ctx: Ctx, client_id: str) -> Client | None:
     client = ctx.tx.get_client(client_id) if client_id and len(client_id) <= 128 else None
     return client if client is not None and client.pool_id == ctx.pool.pool_id else None
 
 
 def check_redirect(ctx: Ctx, client_id: str, redirect_uri: str, *, loopback: bool) -> Client:
     """The first check of every authorization request: a failure here is shown, never redirected."""
-    client = _pool_client(ctx, client_id)
+    client = pool_client(ctx, client_id)
     if client is None:
         raise OAuthError("invalid_client", "The client_id is not an app client of this user pool.")
     if not redirect_uri_allowed(client.callback_urls, redirect_uri, loopback=loopback):
@@ -163,7 +147,7 @@ def check_page_client(ctx: Ctx, client_id: str, redirect_uri: str, *, loopback: 
     """A hosted page names its app client; with a redirect URI it must be one the client may use."""
     if redirect_uri:
         return check_redirect(ctx, client_id, redirect_uri, loopback=loopback)
-    client = _pool_client(ctx, client_id)
+    client = pool_client(ctx, client_id)
     if client is None:
         raise OAuthError("invalid_client", "The client_id is not an app client of this user pool.")
     return client
@@ -207,7 +191,7 @@ def validate_authorize(ctx: Ctx, req: AuthorizeRequest, *, loopback: bool) -> tu
     if req.code_challenge or req.code_challenge_method:
         if req.code_challenge_method != "S256":
             raise refuse("invalid_request", "code_challenge_method must be S256.")
-        if not _PKCE_VALUE.fullmatch(req.code_challenge):
+        if not PKCE_VALUE.fullmatch(req.code_challenge):
             raise refuse("invalid_request", "code_challenge must be 43 to 128 URL-safe characters.")
     elif client.secret is None:
         raise refuse("invalid_request", "A client without a secret must use PKCE (code_challenge, S256).")
@@ -304,7 +288,7 @@ def end_web_session(ctx: Ctx, session_token: str | None) -> None:
 def logout(ctx: Ctx, session_token: str | None, *, client_id: str, logout_uri: str, loopback: bool) -> bool:
     """/logout: end the browser's session; True when `logout_uri` is one of the client's sign-out URLs."""
     end_web_session(ctx, session_token)
-    client = _pool_client(ctx, client_id)
+    client = pool_client(ctx, client_id)
     return client is not None and redirect_uri_allowed(client.logout_urls, logout_uri, loopback=loopback)
 
 
@@ -345,125 +329,3 @@ def confirm_forgot_password(ctx: Ctx, *, client_id: str, username: str, code: st
     recovery.confirm_forgot_password(
         ctx, client_id=cid, username=username, code=code, password=password, secret_hash=proof
     )
-
-
-# -- the token, revocation and userInfo endpoints --------------------------------------------------------
-
-
-def authenticate_client(ctx: Ctx, client_id: str, client_secret: str | None) -> Client:
-    """RFC 6749 §2.3: a client with a secret proves it (constant-time compare); one without sends its id."""
-    client = _pool_client(ctx, client_id)
-    if client is None or (
-        client.secret is not None
-        and not (client_secret and hmac.compare_digest(client.secret.encode(), client_secret.encode()))
-    ):
-        raise OAuthError("invalid_client", "Client authentication failed.", http_status=401)
-    return client
-
-
-def s256(verifier: str) -> str:
-    """RFC 7636 §4.2: BASE64URL(SHA256(ASCII(code_verifier))), unpadded."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
-
-
-def _verifier_matches(stored: AuthorizationCode, verifier: str) -> bool:
-    if not stored.code_challenge:  # no PKCE at authorize: a verifier now is a confused client (OAuth 2.1)
-        return not verifier
-    if stored.code_challenge_method != "S256" or not _PKCE_VALUE.fullmatch(verifier):
-        return False
-    return hmac.compare_digest(s256(verifier), stored.code_challenge)
-
-
-def exchange_code(
-    ctx: Ctx,
-    *,
-    client_id: str,
-    client_secret: str | None,
-    code: str,
-    redirect_uri: str,
-    code_verifier: str,
-) -> TokenGrant:
-    """grant_type=authorization_code. The code is spent by the first attempt, good or bad (RFC 6749 §4.1.2)."""
-    client = authenticate_client(ctx, client_id, client_secret)
-    if not code or not redirect_uri:
-        raise OAuthError("invalid_request", "code and redirect_uri are required.")
-    stored = ctx.tx.take_authorization_code(hash_token(code)) if len(code) <= MAX_TOKEN else None
-    invalid = OAuthError("invalid_grant", "The authorization code is invalid.", keep_writes=True)
-    if stored is None or stored.pool_id != ctx.pool.pool_id or stored.client_id != client.id:
-        raise invalid
-    if stored.expires_at <= ctx.now():
-        raise OAuthError("invalid_grant", "The authorization code has expired.", keep_writes=True)
-    if stored.redirect_uri != redirect_uri:
-        raise OAuthError("invalid_grant", "redirect_uri does not match the authorization.", keep_writes=True)
-    if not _verifier_matches(stored, code_verifier):
-        raise OAuthError("invalid_grant", "The code_verifier does not match.", keep_writes=True)
-    user = ctx.tx.get_user(ctx.pool.pool_id, stored.user_sub)
-    try:
-        if user is None:
-            raise invalid
-        check_can_sign_in(user)
-    except CognitoError:
-        raise invalid from None
-    result = tokens.start_session(
-        ctx,
-        client,
-        user,
-        auth_time=stored.auth_time,
-        scopes=stored.scopes,
-        id_extra={"nonce": stored.nonce} if stored.nonce else None,
-        with_at_hash=True,
-    )
-    return TokenGrant(result, stored.scopes)
-
-
-def refresh_grant(ctx: Ctx, *, client_id: str, client_secret: str | None, refresh_token: str) -> TokenGrant:
-    """grant_type=refresh_token: new ID and access tokens of the same family (refresh tokens do not rotate)."""
-    client = authenticate_client(ctx, client_id, client_secret)
-    if not refresh_token:
-        raise OAuthError("invalid_request", "refresh_token is required.")
-    if not {"ALLOW_REFRESH_TOKEN_AUTH", "REFRESH_TOKEN_AUTH"}.intersection(client.explicit_auth_flows):
-        raise OAuthError("unauthorized_client", "This client may not use refresh tokens.")
-    try:
-        result = tokens.refresh(ctx, client, refresh_token, with_at_hash=True)
-    except NotAuthorizedException as err:
-        raise OAuthError("invalid_grant", err.message) from None
-    family = ctx.tx.find_token_session(hash_token(refresh_token))
-    return TokenGrant(result, family.scopes if family is not None else ())
-
-
-def revoke(ctx: Ctx, *, client_id: str, client_secret: str | None, token: str) -> None:
-    """RFC 7009: end the refresh token's family. An unknown token is not an error."""
-    client = authenticate_client(ctx, client_id, client_secret)
-    if not token:
-        raise OAuthError("invalid_request", "token is required.")
-    try:
-        tokens.revoke_refresh_token(ctx, client, token)
-    except NotAuthorizedException:
-        raise OAuthError("unauthorized_client", "The token was not issued to this client.") from None
-
-
-def userinfo(ctx: Ctx, access_token: str) -> dict[str, str]:
-    """OIDC Core §5.3 with Cognito's shape: attribute values as strings, `username` added.
-
-    `openid` alone releases every attribute; with `email`, `phone` or `profile` only those claims."""
-    try:
-        caller = tokens.authenticate(ctx, access_token, scope=None)
-    except (NotAuthorizedException, UserNotFoundException) as err:
-        raise OAuthError("invalid_token", err.message, http_status=401) from None
-    scopes = set(str(caller.claims.get("scope", "")).split())
-    if "openid" not in scopes:
-        raise OAuthError("insufficient_scope", "The access token lacks the openid scope.", http_status=403)
-    limited = scopes & OIDC_SCOPES
-    wanted: set[str] = set()
-    if "email" in limited:
-        wanted |= {"email", "email_verified"}
-    if "phone" in limited:
-        wanted |= {"phone_number", "phone_number_verified"}
-    if "profile" in limited:
-        wanted |= PROFILE_CLAIMS
-    user = caller.user
-    claims = {k: v for k, v in user.attributes.items() if not limited or k in wanted}
-    claims["sub"] = user.sub
-    claims["username"] = user.username
-    return claims
