@@ -9,6 +9,7 @@ from userpool.crypto.keys import KeyRing
 from userpool.crypto.passwords import Argon2Hasher
 from userpool.crypto.sealing import HmacKeyed
 from userpool.definition import AuthDefinition
+from userpool.definition.changes import SANDBOX_WAYS_FORWARD
 from userpool.definition.compile import pool_config
 from userpool.deploy import Deployment, deploy
 from userpool.service import UserPool
@@ -31,9 +32,11 @@ def open_pool(
     courier: Courier,
     region: str = DEFAULT_REGION,
     hasher: Argon2Hasher | None = None,
+    ways_forward: str = SANDBOX_WAYS_FORWARD,
 ) -> tuple[UserPool, Deployment]:
+    """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
-    deployment = deploy(store, defn, region=region, clock=clock, random=random)
+    deployment = deploy(store, defn, region=region, clock=clock, random=random, ways_forward=ways_forward)
     signer = KeyRing((k.kid, k.use, k.private_pem) for k in deployment.keys)
     pool = UserPool(
         config=config_for(defn, deployment, endpoint),

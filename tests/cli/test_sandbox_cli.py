@@ -68,7 +68,10 @@ def test_an_invalid_definition_names_file_line_and_option(tmp_path: Path) -> Non
     result = _run(tmp_path, "sandbox", "--once")
     assert result.returncode == 1
     assert "amplify/auth/resource.py:3" in result.stdout
-    assert "login_with.fax: unknown option (valid options: email, phone, username)" in result.stdout
+    assert (
+        "login_with.fax: unknown option (valid options: email, phone, username, web_authn, external_providers)"
+        in result.stdout
+    )
     assert not (tmp_path / "amplify_outputs.json").exists()
 
 
@@ -132,3 +135,92 @@ def test_outputs_versions(tmp_path: Path, version: str) -> None:
     outputs = json.loads((tmp_path / "amplify_outputs.json").read_text())
     assert outputs["version"] == version
     assert ("groups" in outputs["auth"]) == (version in ("1.3", "1.4"))
+
+
+def test_an_irreversible_change_is_refused_live_and_users_are_kept(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    box = Sandbox(app_dir=tmp_path, port=free_port()).start()
+    try:
+        email = unique_email()
+        box.call("SignUp", {"ClientId": box.client_id, "Username": email, "Password": PASSWORD})
+        write_app(
+            tmp_path,
+            "from userpool import define_auth\nauth = define_auth(login_with={'phone': True},"
+            " user_attributes={'given_name': {'required': True}})\n",
+        )
+        _wait_for(lambda: "cannot be applied to the deployed user pool" in box.log())
+        log = box.log()
+        assert "login_with (username_attributes): email → phone_number" in log
+        assert "user_attributes.given_name: default settings → required=True" in log
+        assert "`userpool sandbox delete`" in log
+        taken = box.call("SignUp", {"ClientId": box.client_id, "Username": email, "Password": PASSWORD})
+        assert taken.json()["__type"] == "UsernameExistsException"  # still the email pool, user still there
+    finally:
+        box.stop()
+    refused = _run(tmp_path, "sandbox", "--once")  # and a fresh start refuses it too
+    assert refused.returncode == 1 and "cannot be applied" in refused.stdout
+
+
+def test_delete_starts_over(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    box = Sandbox(app_dir=tmp_path, port=free_port()).start()
+    try:
+        running = _run(tmp_path, "sandbox", "delete", "--yes")
+        assert running.returncode == 1 and "is running" in running.stdout
+    finally:
+        box.stop()
+    assert _run(tmp_path, "sandbox", "delete", "--yes").returncode == 0
+    assert list((tmp_path / ".amplify" / "userpool").iterdir()) == []
+    assert not (tmp_path / "amplify_outputs.json").exists()
+    again = _run(tmp_path, "sandbox", "--once")
+    assert again.returncode == 0 and "Created user pool" in again.stdout
+    assert json.loads((tmp_path / "amplify_outputs.json").read_text())["auth"]["user_pool_id"] != box.pool_id
+
+
+def test_a_missing_secret_stops_the_sandbox_naming_the_command(tmp_path: Path) -> None:
+    write_app(
+        tmp_path,
+        "from userpool import define_auth, secret\nauth = define_auth(senders={'email': {"
+        "'from_email': 'a@example.com', 'username': 'me', 'password': secret('SMTP_PASSWORD')}})\n",
+    )
+    result = _run(tmp_path, "sandbox", "--once")
+    assert result.returncode == 1
+    assert "senders.email.password: secret 'SMTP_PASSWORD' is not set" in result.stdout
+    assert "userpool sandbox secret set SMTP_PASSWORD" in result.stdout
+
+
+def test_outputs_format_py_and_legacy(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    assert _run(tmp_path, "sandbox", "--once", "--outputs-format", "py").returncode == 0
+    text = (tmp_path / "amplify_outputs.py").read_text()
+    assert "amplify_outputs = {" in text
+    assert _run(tmp_path, "sandbox", "--once", "--outputs-version", "0").returncode == 0
+    legacy = json.loads((tmp_path / "amplifyconfiguration.json").read_text())
+    assert legacy["aws_user_pools_id"].startswith("us-east-1_") and legacy["aws_cognito_username_attributes"] == [
+        "EMAIL"
+    ]
+    bad = _run(tmp_path, "sandbox", "--once", "--outputs-format", "ts")
+    assert bad.returncode == 2 and "--outputs-format must be one of json, py" in bad.stdout
+
+
+def test_dir_to_watch_and_exclude(tmp_path: Path) -> None:
+    write_app(tmp_path)
+    (tmp_path / "amplify" / "scratch.py").write_text("# not part of the definition\n")
+    box = Sandbox(app_dir=tmp_path, port=free_port(), extra_args=["--exclude", "scratch.py"]).start()
+    try:
+        (tmp_path / "amplify" / "scratch.py").write_text("# edited\n")
+        time.sleep(1.0)
+        assert "Triggered due to a file change" not in box.log()
+        write_app(tmp_path, "from userpool import define_auth\nauth = define_auth(groups=['ADMINS'])\n")
+        _wait_for(lambda: "Triggered due to a file change (resource.py)" in box.log())
+        _wait_for(lambda: json.loads((tmp_path / "amplify_outputs.json").read_text())["auth"]["groups"] != [])
+    finally:
+        box.stop()
+
+
+def test_init_scaffolds_a_working_app(tmp_path: Path) -> None:
+    result = _run(tmp_path, "init")
+    assert result.returncode == 0, result.stdout
+    assert (tmp_path / "amplify" / "auth" / "resource.py").exists() and (tmp_path / "amplify" / "backend.py").exists()
+    assert ".amplify/" in (tmp_path / ".gitignore").read_text()
+    assert _run(tmp_path, "sandbox", "--once").returncode == 0

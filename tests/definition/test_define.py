@@ -25,7 +25,7 @@ def test_the_seed_definition() -> None:
 
 
 def test_no_options_means_email_login_as_in_amplify() -> None:
-    assert define_auth().login_with.email is True
+    assert define_auth().login_with.email is not None
 
 
 def test_camel_case_names_from_the_docs_work() -> None:
@@ -66,12 +66,10 @@ def test_message_callables_become_the_messages() -> None:
         ({"login_with": {}}, "login_with: at least one of email, phone or username must be enabled"),
         (
             {"login_with": {"email": True, "fax": True}},
-            "login_with.fax: unknown option (valid options: email, phone, username)",
+            "login_with.fax: unknown option (valid options: email, phone, username, web_authn, external_providers)",
         ),
-        (
-            {"login_with": {"email": True}, "multifactor": {}},
-            "multifactor: unknown option (valid options: name, login_with",
-        ),
+        ({"login_with": {"email": True}, "multifactor": {}}, "multifactor.mode: required"),
+        ({"login_with": {"email": True}, "fax": {}}, "fax: unknown option (valid options: name, login_with"),
         (
             {"login_with": {"email": True}, "password_policy": {"min_length": 4}},
             "password_policy.min_length: Input should be greater than or equal to 6",
@@ -113,7 +111,7 @@ def test_loader_finds_resource_py(tmp_path: Path) -> None:
         "amplify/auth/resource.py",
         "from userpool import define_auth\nauth = define_auth(login_with={'phone': True})\n",
     )
-    assert load_definition(tmp_path).login_with.phone is True
+    assert load_definition(tmp_path).login_with.phone is not None
 
 
 def test_loader_prefers_backend_py(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from userpool.core.errors import StoreConflict
-from userpool.core.model import UserStatus
+from userpool.core.model import Group, UserStatus
 from userpool.core.store import Store, Tx
 from userpool.crypto.sealing import Sealer, SealError
 from userpool.store.sql import SqlStore, SqlTx
@@ -488,6 +488,45 @@ def test_authorization_code_is_taken_once(store: SqlStore) -> None:
     with store.begin() as tx:
         assert tx.take_authorization_code("ac-1") is None
         assert tx.take_authorization_code("ac-plain") == plain
+
+
+# -- groups --------------------------------------------------------------------------------------------
+
+
+def test_groups_round_trip_in_precedence_order(store: SqlStore) -> None:
+    with store.begin() as tx:
+        for name, precedence in (("editors", 1), ("Admins", 0), ("readers", None), ("admins", 2)):
+            tx.put_group(Group(pool_id=r.POOL, name=name, precedence=precedence, created_at=r.T0, updated_at=r.T0))
+    with store.begin() as tx:
+        assert [g.name for g in tx.list_groups(r.POOL)] == ["Admins", "editors", "admins", "readers"]
+        assert tx.list_groups("other-pool") == []
+        group = tx.get_group(r.POOL, "Admins")
+        assert group is not None and group.precedence == 0 and tx.get_group(r.POOL, "ADMINS") is None
+        tx.put_group(
+            Group(
+                pool_id=r.POOL,
+                name="Admins",
+                precedence=5,
+                created_at=r.T0,
+                updated_at=r.T0 + 1,
+                description="Ünïcode",
+                role_arn="arn:aws:iam::1:role/x",
+                from_definition=True,
+            )
+        )
+        tx.delete_group(r.POOL, "readers")
+    with store.begin() as tx:
+        assert tx.get_group(r.POOL, "Admins") == Group(
+            pool_id=r.POOL,
+            name="Admins",
+            precedence=5,
+            created_at=r.T0,
+            updated_at=r.T0 + 1,
+            description="Ünïcode",
+            role_arn="arn:aws:iam::1:role/x",
+            from_definition=True,
+        )
+        assert tx.get_group(r.POOL, "readers") is None
 
 
 # -- hosted Authenticator browser sessions -------------------------------------------------------------

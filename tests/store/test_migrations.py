@@ -21,12 +21,15 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
+HEAD = "0002"
+
+
 def _revision(conn: sa.Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
 def test_one_head() -> None:
-    assert ScriptDirectory.from_config(alembic_config()).get_heads() == ["0001"]
+    assert ScriptDirectory.from_config(alembic_config()).get_heads() == [HEAD]
 
 
 def test_opening_twice_is_idempotent_and_keeps_data(backend: Backend) -> None:
@@ -38,7 +41,7 @@ def test_opening_twice_is_idempotent_and_keeps_data(backend: Backend) -> None:
     with second.begin() as tx:
         assert tx.find_user(r.POOL, "email:ada@example.com") == r.user("sub-1", "email:ada@example.com")
     with second.engine.connect() as conn:
-        assert _revision(conn) == "0001"
+        assert _revision(conn) == HEAD
 
 
 def test_migrated_schema_matches_tables_py(backend: Backend) -> None:
@@ -62,4 +65,16 @@ def test_downgrade_to_base_and_back(backend: Backend) -> None:
     migrate(store.engine, schema=backend.schema)
     with store.engine.connect() as conn:
         assert set(sa.inspect(conn).get_table_names()) == {*metadata.tables, "alembic_version"}
-        assert _revision(conn) == "0001"
+        assert _revision(conn) == HEAD
+
+
+def test_upgrading_an_older_database_keeps_its_data(backend: Backend) -> None:
+    store = backend.open()
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0001")
+    with store.begin() as tx:
+        tx.insert_user(r.user("sub-1", "email:ada@example.com"))
+    migrate(store.engine, schema=backend.schema)
+    with store.begin() as tx:
+        assert tx.find_user(r.POOL, "email:ada@example.com") is not None
+        assert tx.list_groups(r.POOL) == []

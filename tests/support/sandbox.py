@@ -44,6 +44,7 @@ class Sandbox:
     process: subprocess.Popen[str] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     log_path: Path | None = None
+    extra_args: list[str] = field(default_factory=list)
 
     @property
     def endpoint(self) -> str:
@@ -66,7 +67,7 @@ class Sandbox:
         log = self.log_path.open("w")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
         self.process = subprocess.Popen(
-            [*userpool_command(), "sandbox", "--port", str(self.port), "--dir", str(self.app_dir)],
+            [*userpool_command(), "sandbox", "--port", str(self.port), "--dir", str(self.app_dir), *self.extra_args],
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,

@@ -1,8 +1,14 @@
-"""`userpool sandbox`: deploy the app's auth definition on this machine, serve it, redeploy on change."""
+"""`userpool sandbox`: deploy the app's auth definition on this machine, serve it, redeploy on change.
+
+Also `sandbox messages` (the outbox), `sandbox delete` (start over) and `sandbox secret …` (cli/secret.py).
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
 import socket
 import threading
 import time
@@ -14,23 +20,25 @@ import uvicorn
 from rich.console import Console
 
 from userpool.api.sandbox import message_json
-from userpool.bootstrap import config_for, open_pool
+from userpool.bootstrap import open_pool
+from userpool.cli import secret
+from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
 from userpool.core.model import Message
-from userpool.courier import SandboxCourier, describe
+from userpool.courier import describe
 from userpool.crypto.sealing import Sealer, load_or_create_master_key
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
-from userpool.deploy import Deployment, deploy
-from userpool.outputs import DEFAULT_VERSION, VERSIONS, build_outputs, write_outputs
+from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
 from userpool.server import build_app
-from userpool.service import UserPool
 from userpool.store import open_store
 from userpool.web import hosted_routes
 
 DEFAULT_PORT = 7429
+IDENTIFIER = re.compile(r"^[a-zA-Z0-9-]{1,15}$")  # ampx sandbox's rule
 console = Console(highlight=False, soft_wrap=True)
 app = typer.Typer(help="Run the auth backend on this machine: SQLite, no cloud account.")
+app.add_typer(secret.app, name="secret")
 
 AppDir = Annotated[Path, typer.Option("--dir", help="The app folder (holding amplify/).")]
 Identifier = Annotated[str | None, typer.Option(help="Name of this sandbox (default: your user name).")]
@@ -40,70 +48,33 @@ def _echo_message(message: Message) -> None:
     console.print(f"[sandbox] {describe(message)}", markup=False, style="cyan")
 
 
+def _fail(text: str, code: int = 1) -> typer.Exit:
+    console.print(text, style="red", markup=False)
+    return typer.Exit(code)
+
+
+def _paths(app_dir: Path, identifier: str | None) -> SandboxPaths:
+    name = identifier or default_identifier()
+    if not IDENTIFIER.fullmatch(name):
+        raise _fail(f"--identifier must be 1-15 letters, digits or '-', got {name!r}", 2)
+    return SandboxPaths(app_dir.resolve(), name)
+
+
 def _bind(host: str, port: int) -> socket.socket:
     try:
         return listening_socket(host, port)
     except OSError as exc:
-        console.print(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another with --port N.", style="red")
-        raise typer.Exit(1) from None
+        raise _fail(f"Cannot listen on {host}:{port}: {exc.strerror}. Pick another with --port N.") from None
 
 
-def _load(app_dir: Path) -> AuthDefinition:
+def _running_pid(paths: SandboxPaths) -> int | None:
+    """The pid of a sandbox serving this state directory, if one is running."""
     try:
-        return load_definition(app_dir)
-    except DefinitionError as err:
-        console.print(str(err), style="red", markup=False)
-        raise typer.Exit(1) from None
-
-
-class _Redeployer:
-    """Applies a saved change to the running pool; a change during a redeploy queues one more."""
-
-    def __init__(
-        self,
-        pool: UserPool,
-        defn: AuthDefinition,
-        deployment: Deployment,
-        app_dir: Path,
-        out_dir: Path,
-        endpoint: str,
-        version: str,
-    ) -> None:
-        self.pool, self.defn, self.deployment = pool, defn, deployment
-        self.app_dir, self.out_dir, self.endpoint, self.version = app_dir, out_dir, endpoint, version
-        self._lock = threading.Lock()
-
-    def __call__(self) -> None:
-        with self._lock:
-            t0 = time.perf_counter()
-            try:
-                defn = load_definition(self.app_dir)
-                if defn.name != self.defn.name:
-                    raise DefinitionError(
-                        [f"name: changed from {self.defn.name!r} to {defn.name!r}; a pool's name cannot change"],
-                        where=defn.source,
-                    )
-                # Compile before applying anything: a definition that fails here changes nothing.
-                config = config_for(defn, self.deployment, self.endpoint)
-            except DefinitionError as err:
-                console.print(str(err), style="red", markup=False)
-                console.print("The sandbox keeps running the previous definition.", style="yellow")
-                return
-            pool = self.pool
-            self.deployment = deploy(pool.store, defn, region=config.region, clock=pool.clock, random=pool.random)
-            pool.config, self.defn = config, defn
-            outputs = build_outputs(defn, self.deployment, endpoint=self.endpoint, version=self.version)
-            write_outputs(self.out_dir, outputs)
-            console.print(f"[Sandbox] Deployed the change in {time.perf_counter() - t0:.2f} s.", style="green")
-
-
-def _watch(amplify_dir: Path, redeploy: _Redeployer, stop: threading.Event) -> None:
-    from watchfiles import PythonFilter, watch
-
-    for changes in watch(amplify_dir, watch_filter=PythonFilter(), stop_event=stop, debounce=100, step=20):
-        names = ", ".join(sorted({Path(p).name for _, p in changes}))
-        console.print(f"[Sandbox] Triggered due to a file change ({names})")
-        redeploy()
+        pid = int((paths.state_dir / "sandbox.pid").read_text())
+        os.kill(pid, 0)
+    except (OSError, ValueError):
+        return None
+    return pid
 
 
 @app.callback(invoke_without_command=True)
@@ -114,55 +85,89 @@ def sandbox(
     once: Annotated[bool, typer.Option("--once", help="Deploy, write the outputs, and exit.")] = False,
     app_dir: AppDir = Path(),
     identifier: Identifier = None,
-    outputs_out_dir: Annotated[Path | None, typer.Option(help="Where to write amplify_outputs.json.")] = None,
-    outputs_version: Annotated[str, typer.Option(help=f"One of {', '.join(VERSIONS)}.")] = DEFAULT_VERSION,
+    dir_to_watch: Annotated[Path | None, typer.Option(help="Folder to watch (default: <dir>/amplify).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Glob of files not to watch (repeatable).")] = None,
+    outputs_out_dir: Annotated[Path | None, typer.Option(help="Where to write the outputs (default: <dir>).")] = None,
+    outputs_version: Annotated[
+        str, typer.Option(help=f"One of {', '.join(VERSIONS)}; 0 writes the legacy amplifyconfiguration.json.")
+    ] = DEFAULT_VERSION,
+    outputs_format: Annotated[
+        str, typer.Option(help=f"One of {', '.join(FORMATS)}; py writes a Python module (amplify_outputs.py).")
+    ] = DEFAULT_FORMAT,
 ) -> None:
     """Deploy amplify/auth/resource.py locally, write amplify_outputs.json, and serve until Ctrl+C."""
     if ctx.invoked_subcommand is not None:
         return
     t0 = time.perf_counter()
     if outputs_version not in VERSIONS:
-        console.print(f"[red]--outputs-version must be one of {', '.join(VERSIONS)}[/red]")
-        raise typer.Exit(2)
-    app_dir = app_dir.resolve()
-    defn = _load(app_dir)
-    paths = SandboxPaths(app_dir, identifier or default_identifier())
+        raise _fail(f"--outputs-version must be one of {', '.join(VERSIONS)}", 2)
+    if outputs_format not in FORMATS:
+        raise _fail(f"--outputs-format must be one of {', '.join(FORMATS)}", 2)
+    paths = _paths(app_dir, identifier)
+    watched = (dir_to_watch or paths.app_dir / "amplify").resolve()
+    if not once and not watched.is_dir():
+        raise _fail(f"--dir-to-watch {watched} is not a folder")
+    try:
+        defn, _, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
+    except DefinitionError as err:
+        raise _fail(str(err)) from None
+    if not once and (pid := _running_pid(paths)) is not None:
+        raise _fail(f"A sandbox (pid {pid}) is already serving {paths.state_dir}; stop it first.")
     sock = None if once else _bind(host, port)
     endpoint = f"http://{host}:{port}"
     master_key = load_or_create_master_key(paths.master_key)
     store = open_store(paths.database_url, Sealer(master_key))
-    pool, deployment = open_pool(
-        store, defn, endpoint=endpoint, master_key=master_key, courier=SandboxCourier(echo=_echo_message)
-    )
-    out_dir = (outputs_out_dir or app_dir).resolve()
-    outputs = write_outputs(out_dir, build_outputs(defn, deployment, endpoint=endpoint, version=outputs_version))
+    try:
+        pool, deployment = open_pool(store, defn, endpoint=endpoint, master_key=master_key, courier=courier)
+    except DefinitionError as err:
+        store.close()
+        raise _fail(str(err)) from None
+    out_dir = (outputs_out_dir or paths.app_dir).resolve()
+    outputs = build_outputs(defn, deployment, endpoint=endpoint, version=outputs_version)
+    written = write_outputs(out_dir, outputs, fmt=outputs_format)
     verb = "Created" if deployment.created else "Deployed"
     console.print(f"{verb} user pool [bold]{deployment.pool.id}[/bold] (app client {deployment.client.id})")
-    console.print(f"Wrote {outputs}")
+    console.print(f"Wrote {written}")
     if once or sock is None:
         store.close()
         return
-    server = uvicorn.Server(
-        uvicorn.Config(
-            build_app(pool, sandbox_mode=True, extra_routes=hosted_routes()),
-            log_level="warning",
-            lifespan="off",
-        )
+    loop = DevLoop(
+        pool,
+        deployment,
+        paths.app_dir,
+        paths.identifier,
+        out_dir,
+        endpoint,
+        outputs_version,
+        outputs_format,
+        console,
+        _echo_message,
     )
+    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0)
+
+
+def _serve(
+    loop: DevLoop, sock: socket.socket, watched: Path, watch_filter: WatchFilter, paths: SandboxPaths, t0: float
+) -> None:
+    pool, endpoint = loop.pool, loop.endpoint
+    app_ = build_app(pool, sandbox_mode=True, extra_routes=hosted_routes())
+    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning", lifespan="off"))
     stop = threading.Event()
-    redeployer = _Redeployer(pool, defn, deployment, app_dir, out_dir, endpoint, outputs_version)
-    threading.Thread(target=_watch, args=(app_dir / "amplify", redeployer, stop), daemon=True).start()
+    threading.Thread(target=watch_and_redeploy, args=(loop, watched, watch_filter, stop), daemon=True).start()
+    pid_file = paths.state_dir / "sandbox.pid"
+    pid_file.write_text(str(os.getpid()))
 
     def announce() -> None:
         while not server.started and not stop.is_set():
             time.sleep(0.005)
         if server.started:
             console.print(f"Cognito endpoint:  [bold]{endpoint}[/bold]")
-            console.print(f"Hosted sign-in:    [bold]{endpoint}/login?client_id={deployment.client.id}[/bold]")
+            console.print(f"Hosted sign-in:    [bold]{endpoint}/login?client_id={pool.default_client_id}[/bold]")
             console.print(f"Sandbox messages:  {endpoint}/_sandbox/messages  (or `userpool sandbox messages`)")
             console.print(
-                f"[green][Sandbox] Ready in {time.perf_counter() - t0:.2f} s. Watching for file changes... "
-                "Press Ctrl+C to stop.[/green]"
+                f"[Sandbox] Ready in {time.perf_counter() - t0:.2f} s. Watching {watched} for file changes... "
+                "Press Ctrl+C to stop.",
+                style="green",
             )
 
     threading.Thread(target=announce, daemon=True).start()
@@ -170,8 +175,19 @@ def sandbox(
         server.run(sockets=[sock])
     finally:
         stop.set()
-        store.close()
-        console.print(f"Stopping the sandbox. The pool, its users and keys stay in {paths.state_dir}.")
+        pool.store.close()
+        pid_file.unlink(missing_ok=True)
+        console.print(
+            f"Stopping the sandbox. The pool, its users and keys stay in {paths.state_dir}; "
+            "`userpool sandbox delete` wipes them."
+        )
+
+
+def _load(app_dir: Path) -> AuthDefinition:
+    try:
+        return load_definition(app_dir)
+    except DefinitionError as err:
+        raise _fail(str(err)) from None
 
 
 @app.command("messages")
@@ -181,12 +197,10 @@ def messages(
     as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
 ) -> None:
     """Every email and SMS the sandbox sent, oldest first."""
-    app_dir = app_dir.resolve()
-    paths = SandboxPaths(app_dir, identifier or default_identifier())
+    paths = _paths(app_dir, identifier)
     if not paths.database.exists():
-        console.print(f"[red]No sandbox in {paths.state_dir}: run `userpool sandbox` first.[/red]")
-        raise typer.Exit(1)
-    defn = _load(app_dir)
+        raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
+    defn = _load(paths.app_dir)
     master_key = load_or_create_master_key(paths.master_key)
     store = open_store(paths.database_url, Sealer(master_key))
     try:
@@ -201,5 +215,27 @@ def messages(
     if not found:
         console.print("No messages yet.")
     for m in found:
-        code = f"  code: [bold]{m['code']}[/bold]" if m.get("code") else ""
-        console.print(f"#{m['id']} {m['channel']} to {m['to']}: {m['body']}{code}", soft_wrap=True)
+        code = f"  code: {m['code']}" if m.get("code") else ""
+        console.print(f"#{m['id']} {m['channel']} to {m['to']}: {m['body']}{code}", markup=False)
+
+
+@app.command("delete")
+def delete(
+    app_dir: AppDir = Path(),
+    identifier: Identifier = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete the sandbox's user pool: its users, keys and settings (secrets are kept)."""
+    paths = _paths(app_dir, identifier)
+    if not paths.state_dir.exists():
+        console.print(f"Nothing to delete: there is no sandbox in {paths.state_dir}.")
+        return
+    if (pid := _running_pid(paths)) is not None:
+        raise _fail(f"The sandbox (pid {pid}) is running: stop it (Ctrl+C) before deleting it.")
+    question = "Are you sure you want to delete all the resources in your sandbox environment (This can't be undone)?"
+    if not yes and not typer.confirm(question, default=False):
+        raise typer.Exit(1)
+    shutil.rmtree(paths.state_dir)
+    for name in {filename(v, f) for v in VERSIONS for f in FORMATS}:
+        (paths.app_dir / name).unlink(missing_ok=True)
+    console.print(f"Deleted the sandbox in {paths.state_dir}. The next `userpool sandbox` starts a new pool.")

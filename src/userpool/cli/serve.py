@@ -20,9 +20,12 @@ from uvicorn.supervisors import Multiprocess
 
 from userpool.bootstrap import DEFAULT_REGION, open_pool
 from userpool.cli.listen import listening_socket
-from userpool.courier import SandboxCourier
+from userpool.courier.delivery import courier_for
+from userpool.courier.senders import SenderSettingsError
 from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, master_key_from_env
 from userpool.definition import DefinitionError, load_definition
+from userpool.definition.changes import SERVE_WAYS_FORWARD
+from userpool.definition.secrets import EnvironmentSecrets, SecretStoreError, resolve_secrets
 from userpool.server import build_app
 from userpool.store import open_store
 from userpool.web import hosted_routes
@@ -45,15 +48,41 @@ def _settings() -> tuple[Path, str, str, str, bytes]:
     return app_dir, url, endpoint.rstrip("/"), region, key
 
 
+def secret_source_for_serve() -> EnvironmentSecrets:
+    """Secrets under serve: USERPOOL_SECRET_<NAME>, else the file named by USERPOOL_SECRETS_FILE."""
+    path = os.environ.get("USERPOOL_SECRETS_FILE")
+    try:
+        return EnvironmentSecrets(os.environ, secrets_file=Path(path) if path else None)
+    except SecretStoreError as exc:
+        raise SystemExit(str(exc)) from None
+
+
 def create_app() -> Starlette:
     """The ASGI app for one worker process (uvicorn's factory)."""
     app_dir, url, endpoint, region, key = _settings()
     defn = load_definition(app_dir)
+    secrets = resolve_secrets(defn, secret_source_for_serve())  # a missing secret stops start-up, naming how
+    try:
+        courier = courier_for(defn.senders, secrets, sandbox=False)
+    except SenderSettingsError as err:
+        raise DefinitionError([f"senders: {err}"], where=defn.source) from None
     store = open_store(url, Sealer(key))
-    # Production messages go to the configured senders (SMTP/SMS arrive with the senders option); until a
-    # sender is configured they are kept in the store's outbox, never printed.
-    pool, _ = open_pool(store, defn, endpoint=endpoint, master_key=key, courier=SandboxCourier(), region=region)
-    return build_app(pool, sandbox_mode=False, extra_routes=hosted_routes())
+    try:
+        pool, _ = open_pool(
+            store,
+            defn,
+            endpoint=endpoint,
+            master_key=key,
+            courier=courier,
+            region=region,
+            ways_forward=SERVE_WAYS_FORWARD,
+        )
+    except DefinitionError:
+        store.close()
+        raise
+    app = build_app(pool, sandbox_mode=False, extra_routes=hosted_routes())
+    app.state.senders = defn.senders
+    return app
 
 
 def serve(
@@ -70,6 +99,10 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Server processes.")] = 1,
     region: Annotated[str, typer.Option(envvar="USERPOOL_REGION")] = DEFAULT_REGION,
+    secrets_file: Annotated[
+        Path | None,
+        typer.Option(envvar="USERPOOL_SECRETS_FILE", help="JSON or NAME=value lines; USERPOOL_SECRET_<NAME> wins."),
+    ] = None,
 ) -> None:
     """Serve the auth definition in production mode (no sandbox endpoints, master key from the environment)."""
     if master_key_from_env() is None:
@@ -86,9 +119,11 @@ def serve(
             "USERPOOL_REGION": region,
         }
     )
+    if secrets_file is not None:
+        os.environ["USERPOOL_SECRETS_FILE"] = str(secrets_file.resolve())
     try:
         # Deploy once here, before any worker starts, so workers only ever find the pool (never race to create it).
-        create_app()
+        senders = create_app().state.senders
     except DefinitionError as err:
         console.print(str(err), style="red", markup=False)
         raise typer.Exit(1) from None
@@ -98,11 +133,13 @@ def serve(
     console.print(
         f"Serving on http://{host}:{port} with {workers} process(es); issuer base {os.environ['USERPOOL_ENDPOINT']}"
     )
-    console.print(
-        "No email or SMS sender is configured (senders arrive with the definition's `senders` option): messages "
-        "are kept, sealed, in the store's outbox only.",
-        style="yellow",
-    )
+    unsent = [name for name in ("email", "sms") if getattr(senders, name) is None]
+    if unsent:
+        console.print(
+            f"No {' or '.join(unsent)} sender in the definition's `senders`: those messages are kept, sealed, in "
+            "the store's outbox only, and nobody receives them.",
+            style="yellow",
+        )
     try:
         sock = listening_socket(host, port)
     except OSError as exc:

@@ -17,9 +17,10 @@ def _hash(ctx: Ctx, user: User, purpose: str, code: str) -> str:
     return ctx.keyed.digest("one-time-code", f"{ctx.pool.pool_id}|{user.sub}|{purpose}|{code}")
 
 
-def issue(ctx: Ctx, user: User, purpose: str, ttl: int, destination: str = "") -> str:
-    """A fresh code for `purpose`; any earlier code for the same purpose stops working."""
-    code = ctx.random.digits(CODE_DIGITS)
+def issue(ctx: Ctx, user: User, purpose: str, ttl: int, destination: str = "", *, for_link: bool = False) -> str:
+    """A fresh code for `purpose`; any earlier code for the same purpose stops working. A code that travels
+    in a link is never typed, so it is long (128 bits) rather than six digits."""
+    code = ctx.random.token_bytes(16).hex() if for_link else ctx.random.digits(CODE_DIGITS)
     now = ctx.now()
     ctx.tx.put_code(
         OneTimeCode(

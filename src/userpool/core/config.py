@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import html
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 AttributeType = Literal["String", "Number", "Boolean", "DateTime"]
 CODE_PLACEHOLDER = "{####}"
+USERNAME_PLACEHOLDER = "{username}"
+# Cognito's link placeholder, which Amplify's create_link(text) produces: {##Verify Email##}
+LINK_PLACEHOLDER = re.compile(r"\{##(.*?)##\}", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -43,8 +48,13 @@ class Template:
     body: str
     subject: str = ""
 
-    def render(self, code: str) -> tuple[str, str]:
-        return self.subject.replace(CODE_PLACEHOLDER, code), self.body.replace(CODE_PLACEHOLDER, code)
+    def render(self, code: str, *, link: str | None = None, username: str = "") -> tuple[str, str]:
+        """(subject, body). With `link`, each `{##text##}` becomes an HTML link with that text (LINK style)."""
+        body = self.body.replace(CODE_PLACEHOLDER, code).replace(USERNAME_PLACEHOLDER, username)
+        if link is not None:
+            href = html.escape(link, quote=True)
+            body = LINK_PLACEHOLDER.sub(lambda m: f'<a href="{href}">{html.escape(m.group(1))}</a>', body)
+        return self.subject.replace(CODE_PLACEHOLDER, code), body
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,16 @@ class Templates:
         subject="Your password reset code", body=f"Your password reset code is {CODE_PLACEHOLDER}."
     )
     reset_sms: Template = Template(body=f"Your password reset code is {CODE_PLACEHOLDER}.")
+    # Amplify's documented defaults for AdminCreateUser's invitation
+    invitation_email: Template = Template(
+        subject="Your temporary password",
+        body=f"Your username is {USERNAME_PLACEHOLDER} and temporary password is {CODE_PLACEHOLDER}.",
+    )
+    invitation_sms: Template = Template(
+        body=f"Your username is {USERNAME_PLACEHOLDER} and temporary password is {CODE_PLACEHOLDER}."
+    )
+    mfa_sms: Template = Template(body=f"Your authentication code is {CODE_PLACEHOLDER}.")
+    mfa_email: Template = Template(subject="Your sign-in code", body=f"Your sign-in code is {CODE_PLACEHOLDER}.")
 
 
 @dataclass(frozen=True)
@@ -75,11 +95,25 @@ class PoolConfig:
     templates: Templates = Templates()
     # Where recovery codes may go, in order of preference: Cognito's AccountRecoverySetting.
     recovery_mechanisms: tuple[str, ...] = ("email",)
+    # "…_WITHOUT_MFA": the phone recovers the account only when it is not also the user's SMS MFA factor.
+    phone_recovery_without_mfa: bool = False
+    # CODE: the user types the code; LINK: the sign-up email carries a /confirmUser link instead.
+    verification_style: Literal["CODE", "LINK"] = "CODE"
+    mfa_mode: Literal["OFF", "OPTIONAL", "REQUIRED"] = "OFF"
+    mfa_factors: tuple[str, ...] = ()  # "TOTP", "SMS", "EMAIL"
+    groups: tuple[str, ...] = ()  # from the definition; precedence is the position
+    # Python callables by Cognito trigger name (pre_sign_up, …); their running arrives with the triggers issue.
+    triggers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     case_sensitive: bool = False  # Amplify sets signInCaseSensitive: false
     signup_code_ttl: int = 24 * 3600
     reset_code_ttl: int = 3600
     verify_code_ttl: int = 24 * 3600
     code_attempts: int = 5  # wrong guesses a one-time code survives before it is burned
+
+    @property
+    def endpoint(self) -> str:
+        """The server's base URL (the issuer without the pool id): where hosted pages and links live."""
+        return self.issuer.rsplit("/", 1)[0]
 
     @property
     def pool_name(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from userpool.core import codes
@@ -28,10 +29,14 @@ def send_code(
     value: str,
     email: Template,
     sms: Template,
+    link: Callable[[str], str] | None = None,
 ) -> CodeDelivery:
-    code = codes.issue(ctx, user, purpose, ttl, destination=f"{attribute}:{value}")
+    """Issue a code and queue the message. With `link` (LINK style), an email carries the URL `link(code)`
+    instead of a code to type; an SMS always carries the code."""
+    by_link = link is not None and attribute == "email"
+    code = codes.issue(ctx, user, purpose, ttl, destination=f"{attribute}:{value}", for_link=by_link)
     if attribute == "email":
-        subject, body = email.render(code)
+        subject, body = email.render(code, link=link(code) if link is not None and by_link else None)
         ctx.send(to=value, channel="EMAIL", subject=subject, body=body, purpose=purpose, code=code)
         return CodeDelivery(mask(value), "EMAIL", "email")
     _, body = sms.render(code)

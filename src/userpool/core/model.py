@@ -77,6 +77,21 @@ class Client:
 
 
 @dataclass
+class Group:
+    """A user group. Groups listed in the definition carry `from_definition`, so a redeploy that drops one
+    from the list deletes it, while groups made at run time (the admin API) are left alone."""
+
+    pool_id: str
+    name: str
+    created_at: float
+    updated_at: float
+    precedence: int | None = None  # lower wins when a user is in several (cognito:preferred_role)
+    description: str = ""
+    role_arn: str = ""
+    from_definition: bool = False
+
+
+@dataclass
 class OneTimeCode:
     pool_id: str
     user_sub: str

@@ -15,6 +15,7 @@ from userpool.core.model import (
     AuthorizationCode,
     AuthSession,
     Client,
+    Group,
     Message,
     OneTimeCode,
     Pool,
@@ -33,6 +34,12 @@ class Tx(Protocol):
     def get_client(self, client_id: str) -> Client | None: ...
     def list_clients(self, pool_id: str) -> Sequence[Client]: ...
     def put_client(self, client: Client) -> None: ...
+
+    # groups (case-sensitive names, as in Cognito)
+    def list_groups(self, pool_id: str) -> Sequence[Group]: ...  # by precedence, then name
+    def get_group(self, pool_id: str, name: str) -> Group | None: ...
+    def put_group(self, group: Group) -> None: ...  # insert or update
+    def delete_group(self, pool_id: str, name: str) -> None: ...
 
     # users; `insert_user`/`update_user` write `login_keys` too and raise StoreConflict when a login key
     # belongs to another user, or (update) when `version` changed since the user was read.

@@ -1,4 +1,4 @@
-"""Outgoing messages: the sandbox outbox (console + store) now; SMTP and SMS senders plug in here."""
+"""Outgoing messages: the `Courier` port and the sandbox outbox; real senders in `delivery`, `smtp`, `sms`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,19 @@
-"""From the auth definition to the settings the core runs with (core.config.PoolConfig)."""
+"""From the auth definition to the settings the core runs with (core.config.PoolConfig).
+
+Amplify's message options are callables (`lambda create_code: f"Your code is {create_code()}"`): compiling
+calls each once with placeholder makers, so the text keeps Cognito's placeholders (`{####}`, `{username}`,
+`{##Verify Email##}`) and a callable that never uses the code is refused here, before anything deploys.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from userpool.core.config import (
     CODE_PLACEHOLDER,
+    LINK_PLACEHOLDER,
+    USERNAME_PLACEHOLDER,
     AttributeSpec,
     PasswordPolicy,
     PoolConfig,
@@ -11,18 +21,53 @@ from userpool.core.config import (
     Templates,
 )
 from userpool.definition.errors import DefinitionError
-from userpool.definition.models import AuthDefinition, CustomAttribute, EmailLogin, PhoneLogin
+from userpool.definition.models import AuthDefinition, CustomAttribute
+
+DEFAULT_LINK_TEXT = "Verify Email"
 
 
-def _render(defn: AuthDefinition, option: str, fn: object) -> str:
-    """Amplify's message callables take `create_code` and return the text; the code goes where they call it."""
+def _call(defn: AuthDefinition, option: str, fn: Callable[..., Any], *args: Any) -> str:
     try:
-        text = fn(lambda: CODE_PLACEHOLDER)  # type: ignore[operator]
+        text = fn(*args)
     except Exception as exc:
         raise DefinitionError([f"{option}: calling it failed: {exc!r}"], where=defn.source) from None
-    if not isinstance(text, str) or CODE_PLACEHOLDER not in text:
+    if not isinstance(text, str):
+        raise DefinitionError([f"{option}: must return a string, got {type(text).__name__}"], where=defn.source)
+    return text
+
+
+def _with_code(defn: AuthDefinition, option: str, fn: Callable[..., Any]) -> str:
+    """`fn(create_code)`: the text must use the code."""
+    text = _call(defn, option, fn, lambda: CODE_PLACEHOLDER)
+    if CODE_PLACEHOLDER not in text:
         raise DefinitionError(
             [f"{option}: must return a string that uses the code (call create_code() in it), got {text!r}"],
+            where=defn.source,
+        )
+    return text
+
+
+def _with_link(defn: AuthDefinition, option: str, fn: Callable[..., Any]) -> str:
+    """`fn(create_link)` for the LINK style: the text must contain the link."""
+
+    def create_link(text: str = DEFAULT_LINK_TEXT) -> str:
+        return "{##" + text + "##}"
+
+    body = _call(defn, option, fn, create_link)
+    if not LINK_PLACEHOLDER.search(body):
+        raise DefinitionError(
+            [f"{option}: with verification_email_style LINK it must use the link (call create_link() in it)"],
+            where=defn.source,
+        )
+    return body
+
+
+def _invitation(defn: AuthDefinition, option: str, fn: Callable[..., Any]) -> str:
+    """`fn(username, code)`, Amplify's invitation callables (each argument a function returning the value)."""
+    text = _call(defn, option, fn, lambda: USERNAME_PLACEHOLDER, lambda: CODE_PLACEHOLDER)
+    if CODE_PLACEHOLDER not in text or USERNAME_PLACEHOLDER not in text:
+        raise DefinitionError(
+            [f"{option}: must use both the username and the code (call both functions in it), got {text!r}"],
             where=defn.source,
         )
     return text
@@ -31,12 +76,7 @@ def _render(defn: AuthDefinition, option: str, fn: object) -> str:
 def username_attributes(defn: AuthDefinition) -> tuple[str, ...]:
     if defn.login_with.username:
         return ()
-    attrs = []
-    if defn.login_with.email:
-        attrs.append("email")
-    if defn.login_with.phone:
-        attrs.append("phone_number")
-    return tuple(attrs)
+    return verified_attributes(defn)
 
 
 def verified_attributes(defn: AuthDefinition) -> tuple[str, ...]:
@@ -71,29 +111,79 @@ def attribute_specs(defn: AuthDefinition) -> dict[str, AttributeSpec]:
 
 def templates(defn: AuthDefinition) -> Templates:
     base = Templates()
-    email, phone = defn.login_with.email, defn.login_with.phone
+    email, phone, sms_factor = defn.login_with.email, defn.login_with.phone, defn.multifactor.sms
     verification_email, verification_sms = base.verification_email, base.verification_sms
-    if isinstance(email, EmailLogin):
-        body = (
-            _render(defn, "login_with.email.verification_email_body", email.verification_email_body)
-            if email.verification_email_body
-            else verification_email.body
-        )
+    invitation_email, invitation_sms, mfa_sms = base.invitation_email, base.invitation_sms, base.mfa_sms
+    if email is not None:
+        option = "login_with.email.verification_email_body"
+        if email.verification_email_style == "LINK":
+            body = (
+                _with_link(defn, option, email.verification_email_body)
+                if email.verification_email_body
+                else "Please click the link below to verify your email address. {##Verify Email##}"
+            )
+        else:
+            body = (
+                _with_code(defn, option, email.verification_email_body)
+                if email.verification_email_body
+                else verification_email.body
+            )
         verification_email = Template(subject=email.verification_email_subject or verification_email.subject, body=body)
-    if isinstance(phone, PhoneLogin) and phone.verification_message:
+        invite = email.user_invitation
+        if invite is not None:
+            option = "login_with.email.user_invitation"
+            invitation_email = Template(
+                subject=invite.email_subject or invitation_email.subject,
+                body=_invitation(defn, f"{option}.email_body", invite.email_body)
+                if invite.email_body
+                else invitation_email.body,
+            )
+            if invite.sms_message:
+                invitation_sms = Template(body=_invitation(defn, f"{option}.sms_message", invite.sms_message))
+    if phone is not None and phone.verification_message:
         verification_sms = Template(
-            body=_render(defn, "login_with.phone.verification_message", phone.verification_message)
+            body=_with_code(defn, "login_with.phone.verification_message", phone.verification_message)
         )
+    if sms_factor is not None and sms_factor.sms_message:
+        mfa_sms = Template(body=_with_code(defn, "multifactor.sms.sms_message", sms_factor.sms_message))
     return Templates(
         verification_email=verification_email,
         verification_sms=verification_sms,
         reset_email=base.reset_email,
         reset_sms=base.reset_sms,
+        invitation_email=invitation_email,
+        invitation_sms=invitation_sms,
+        mfa_sms=mfa_sms,
+        mfa_email=base.mfa_email,
     )
+
+
+_RECOVERY = {
+    "EMAIL_ONLY": ("email",),
+    "PHONE_ONLY_WITHOUT_MFA": ("phone_number",),
+    "EMAIL_AND_PHONE_WITHOUT_MFA": ("email", "phone_number"),
+    "PHONE_WITHOUT_MFA_AND_EMAIL": ("phone_number", "email"),
+    "PHONE_AND_EMAIL": ("phone_number", "email"),
+    "NONE": (),
+}
+
+
+def account_recovery(defn: AuthDefinition) -> str:
+    """The setting in force: the definition's, else Amplify's rule (construct.ts getAccountRecoverySetting)."""
+    if defn.account_recovery is not None:
+        return defn.account_recovery
+    return "EMAIL_ONLY" if defn.login_with.email else "PHONE_ONLY_WITHOUT_MFA"
+
+
+def mfa_factors(defn: AuthDefinition) -> tuple[str, ...]:
+    mfa = defn.multifactor
+    return tuple(name for name, on in (("SMS", mfa.sms), ("TOTP", mfa.totp), ("EMAIL", mfa.email)) if on)
 
 
 def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
     p = defn.password_policy
+    recovery = account_recovery(defn)
+    email = defn.login_with.email
     return PoolConfig(
         pool_id=pool_id,
         region=region,
@@ -111,6 +201,11 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
             temporary_password_validity_days=p.temporary_password_validity_days,
         ),
         templates=templates(defn),
-        # Amplify's default AccountRecovery: EMAIL_ONLY when email signs in, else PHONE_ONLY_WITHOUT_MFA.
-        recovery_mechanisms=("email",) if defn.login_with.email else ("phone_number",),
+        recovery_mechanisms=_RECOVERY[recovery],
+        phone_recovery_without_mfa=recovery.endswith("WITHOUT_MFA") or "WITHOUT_MFA_AND" in recovery,
+        verification_style=email.verification_email_style if email is not None else "CODE",
+        mfa_mode=defn.multifactor.mode,
+        mfa_factors=mfa_factors(defn),
+        groups=tuple(defn.groups),
+        triggers=dict(defn.triggers),
     )

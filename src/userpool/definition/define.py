@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,21 +12,25 @@ from pydantic import ValidationError
 
 from userpool.definition.errors import DefinitionError
 from userpool.definition.models import AuthDefinition
+from userpool.definition.naming import snake
 
-_CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
+# Options whose keys are names, not options: attribute names keep their spelling, values are options again.
+_NAMED = frozenset({"user_attributes"})
+# Options that are data all the way down (trigger names are checked by their own rule; HTTP header names
+# and provider attribute names must stay exactly as written).
+_OPAQUE = frozenset({"triggers", "headers", "attribute_mapping"})
 
 
-def _snake(key: str) -> str:
-    return _CAMEL.sub(lambda m: "_" + m.group(1).lower(), key)
-
-
-def _snake_keys(value: Any, *, names_are_data: bool = False) -> Any:
-    """camelCase option names (as in Amplify's docs) → snake_case. Attribute names are left alone."""
+def _snake_keys(value: Any, *, keys_are_names: bool = False) -> Any:
+    """camelCase option names (as in Amplify's docs) → snake_case, leaving names and data alone."""
     if isinstance(value, dict):
         out: dict[Any, Any] = {}
         for key, item in value.items():
-            new_key = key if names_are_data or not isinstance(key, str) else _snake(key)
-            out[new_key] = _snake_keys(item, names_are_data=new_key == "user_attributes" and not names_are_data)
+            new_key = key if keys_are_names or not isinstance(key, str) else snake(key)
+            if not keys_are_names and new_key in _OPAQUE:
+                out[new_key] = item
+            else:
+                out[new_key] = _snake_keys(item, keys_are_names=not keys_are_names and new_key in _NAMED)
         return out
     if isinstance(value, list):
         return [_snake_keys(v) for v in value]
@@ -42,13 +45,31 @@ def _where(depth: int = 2) -> str:
     return f"{path}:{frame.lineno}"
 
 
+_TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    """The option path of an error, without pydantic's union-branch and validator names."""
+    parts = []
+    for part in loc:
+        text = str(part)
+        if "[" in text or text in _TYPE_NAMES or text[:1].isupper():
+            continue
+        parts.append(text)
+    return ".".join(parts)
+
+
 def _describe(error: Any) -> str:
-    path = ".".join(str(p) for p in error["loc"] if not str(p).startswith("function-"))
+    path = _path(tuple(error["loc"]))
     kind, msg = error["type"], error["msg"]
     if kind == "extra_forbidden":
         return f"{path}: unknown option"
+    if kind == "missing":
+        return f"{path}: required"
     if kind in ("value_error", "assertion_error"):
         msg = msg.removeprefix("Value error, ")
+    if kind == "literal_error":
+        msg += f" (got {error['input']!r})"
     return f"{path}: {msg}" if path else msg
 
 
@@ -71,13 +92,14 @@ def validate_auth(options: dict[str, Any], where: str) -> AuthDefinition:
     try:
         return AuthDefinition.model_validate({**_snake_keys(options), "source": where})
     except ValidationError as exc:
-        problems = []
+        problems: list[str] = []
         for err in exc.errors():
             text = _describe(err)
             if err["type"] == "extra_forbidden":
                 choices = _known_options(AuthDefinition, tuple(err["loc"]))
                 text += f" (valid options: {choices})" if choices else ""
-            problems.append(text)
+            if text not in problems:  # a union reports once per branch; say it once
+                problems.append(text)
         raise DefinitionError(problems, where=where) from None
 
 

@@ -1,44 +1,275 @@
-"""The auth definition's schema: what `define_auth` accepts, checked when the definition is loaded."""
+"""The auth definition's schema: every option of Amplify's `defineAuth`, checked when the definition loads.
+
+Each model mirrors one option group of `defineAuth` (amplify-surface §1), in snake_case. `True` for a
+login method or factor means "on, with the defaults"; a dict gives settings. Cross-option rules (MFA needs
+a factor, phone sign-in with MFA needs SMS, ...) are checked on `AuthDefinition` itself.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from userpool.definition.attributes import NAME_TO_COGNITO, STANDARD_OPTION_NAMES
+from userpool.definition.naming import snake
+from userpool.definition.secrets import Secret
 
 _CUSTOM_NAME = re.compile(r"custom:[A-Za-z0-9_]{1,20}")
+_GROUP_NAME = re.compile(r"[^\s\x00-\x1f\x7f]{1,128}")
 
 MessageCallable = Callable[..., str]
+TRIGGERS = (
+    "create_auth_challenge",
+    "custom_message",
+    "define_auth_challenge",
+    "post_authentication",
+    "post_confirmation",
+    "pre_authentication",
+    "pre_sign_up",
+    "pre_token_generation",
+    "user_migration",
+    "verify_auth_challenge_response",
+)
+ACCOUNT_RECOVERY = (
+    "EMAIL_AND_PHONE_WITHOUT_MFA",
+    "PHONE_WITHOUT_MFA_AND_EMAIL",
+    "EMAIL_ONLY",
+    "PHONE_ONLY_WITHOUT_MFA",
+    "PHONE_AND_EMAIL",
+    "NONE",
+)
+OAuthScope = Literal["PHONE", "EMAIL", "OPENID", "PROFILE", "COGNITO_ADMIN"]
+OAUTH_SCOPES: tuple[OAuthScope, ...] = ("PHONE", "EMAIL", "OPENID", "PROFILE", "COGNITO_ADMIN")
+
+
+def _secret_only(value: Any) -> Any:
+    if not isinstance(value, Secret):
+        raise ValueError("must be secret('NAME'): credentials never go in the definition itself")
+    return value
+
+
+def _secret_or_text(value: Any) -> Any:
+    if not isinstance(value, Secret | str) or value == "":
+        raise ValueError("must be a non-empty string or secret('NAME')")
+    return value
+
+
+SecretValue = Annotated[Secret, BeforeValidator(_secret_only)]
+SecretOrText = Annotated[Secret | str, BeforeValidator(_secret_or_text)]
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
 
+def _on(value: Any) -> Any:
+    """`True` → the option's defaults, `False`/`None` → off: one model type, no union noise in errors."""
+    if value is True:
+        return {}
+    if value is False:
+        return None
+    return value
+
+
+def _callable(value: Any, what: str) -> Any:
+    if value is not None and not callable(value):
+        raise ValueError(f"must be a function ({what}), got {type(value).__name__}")
+    return value
+
+
+# -- login_with ------------------------------------------------------------------------------------------
+
+
+class UserInvitation(_Model):
+    """The message AdminCreateUser sends: `{username}` and the temporary password go where the callables put them."""
+
+    email_subject: str | None = Field(default=None, min_length=1, max_length=140)
+    email_body: MessageCallable | None = None  # (username, code) -> str
+    sms_message: MessageCallable | None = None  # (username, code) -> str
+
+    @field_validator("email_body", "sms_message", mode="before")
+    @classmethod
+    def _fn(cls, v: Any) -> Any:
+        return _callable(v, "taking username and code, returning the text")
+
+
 class EmailLogin(_Model):
-    verification_email_style: Literal["CODE"] = "CODE"
+    verification_email_style: Literal["CODE", "LINK"] = "CODE"
     verification_email_subject: str | None = Field(default=None, min_length=1, max_length=140)
+    # CODE: (create_code) -> str; LINK: (create_link) -> str, where create_link(text="Verify Email")
     verification_email_body: MessageCallable | None = None
+    user_invitation: UserInvitation | None = None
+    otp_login: bool = False  # passwordless sign-in with a code by email
+
+    @field_validator("verification_email_body", mode="before")
+    @classmethod
+    def _fn(cls, v: Any) -> Any:
+        return _callable(v, "taking create_code or create_link, returning the text")
 
 
 class PhoneLogin(_Model):
-    verification_message: MessageCallable | None = None
+    verification_message: MessageCallable | None = None  # (create_code) -> str
+    otp_login: bool = False  # passwordless sign-in with a code by SMS
+
+    @field_validator("verification_message", mode="before")
+    @classmethod
+    def _fn(cls, v: Any) -> Any:
+        return _callable(v, "taking create_code, returning the text")
+
+
+class WebAuthn(_Model):
+    relying_party_id: str = Field(default="AUTO", min_length=1, max_length=253)  # AUTO: localhost in the sandbox
+    user_verification: Literal["required", "preferred"] = "preferred"
+
+
+AttributeMapping = dict[str, str | dict[str, str]]  # {"email": "email", "custom": {"custom:team": "team"}}
+
+
+class _Provider(_Model):
+    scopes: list[str] = Field(default_factory=list)
+    attribute_mapping: AttributeMapping = Field(default_factory=dict)
+
+
+class Google(_Provider):
+    client_id: SecretOrText
+    client_secret: SecretValue
+
+
+class Facebook(_Provider):
+    client_id: SecretOrText
+    client_secret: SecretValue
+    api_version: str | None = None
+
+
+class LoginWithAmazon(_Provider):
+    client_id: SecretOrText
+    client_secret: SecretValue
+
+
+class SignInWithApple(_Provider):
+    client_id: SecretOrText
+    team_id: SecretOrText
+    key_id: SecretOrText
+    private_key: SecretValue
+
+
+class OidcEndpoints(_Model):
+    authorization: str | None = None
+    token: str | None = None
+    user_info: str | None = None
+    jwks_uri: str | None = None
+
+
+class Oidc(_Provider):
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[^_\s][\w.@+-]*$")
+    client_id: SecretOrText
+    client_secret: SecretValue
+    issuer_url: str = Field(pattern=r"^https?://")
+    endpoints: OidcEndpoints | None = None
+    identifiers: list[str] = Field(default_factory=list)
+    attribute_request_method: Literal["GET", "POST"] = "GET"
+
+
+class SamlMetadata(_Model):
+    metadata_content: str = Field(min_length=1)
+    metadata_type: Literal["URL", "FILE"]
+
+
+class Saml(_Model):
+    name: str = Field(min_length=1, max_length=32, pattern=r"^[^_\s][\w.@+-]*$")
+    metadata: SamlMetadata
+    identifiers: list[str] = Field(default_factory=list)
+    idp_signout: bool = False
+    attribute_mapping: AttributeMapping = Field(default_factory=dict)
+
+
+class ExternalProviders(_Model):
+    google: Google | None = None
+    facebook: Facebook | None = None
+    login_with_amazon: LoginWithAmazon | None = None
+    sign_in_with_apple: SignInWithApple | None = None
+    oidc: list[Oidc] = Field(default_factory=list)
+    saml: Saml | None = None
+    scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
+    callback_urls: list[str] = Field(min_length=1)
+    logout_urls: list[str] = Field(min_length=1)
+
+    @field_validator("callback_urls", "logout_urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://\S+$", url) or "#" in url:
+                raise ValueError(f"{url!r} is not an absolute URL without a fragment (https://app.example.com/)")
+            if url.startswith("http://") and not re.match(r"^http://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?(/|$)", url):
+                raise ValueError(f"{url!r}: plain http is allowed only for localhost; use https")
+        return urls
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> ExternalProviders:
+        names = [o.name for o in self.oidc] + ([self.saml.name] if self.saml else [])
+        taken = {"Google", "Facebook", "LoginWithAmazon", "SignInWithApple", "Cognito"}
+        for name in names:
+            if name in taken:
+                raise ValueError(f"provider name {name!r} is used twice (or is a built-in provider's name)")
+            taken.add(name)
+        return self
 
 
 class LoginWith(_Model):
-    email: bool | EmailLogin = False
-    phone: bool | PhoneLogin = False
+    email: EmailLogin | None = None
+    phone: PhoneLogin | None = None
     username: bool = False
+    web_authn: WebAuthn | None = None
+    external_providers: ExternalProviders | None = None
+
+    @field_validator("email", "phone", "web_authn", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _on(value)
 
     @model_validator(mode="after")
     def _something_signs_in(self) -> LoginWith:
         if not (self.email or self.phone or self.username):
             raise ValueError("at least one of email, phone or username must be enabled")
         return self
+
+
+# -- multifactor -----------------------------------------------------------------------------------------
+
+
+class SmsFactor(_Model):
+    sms_message: MessageCallable | None = None  # (create_code) -> str
+
+    @field_validator("sms_message", mode="before")
+    @classmethod
+    def _fn(cls, v: Any) -> Any:
+        return _callable(v, "taking create_code, returning the text")
+
+
+class MultiFactor(_Model):
+    mode: Literal["OFF", "OPTIONAL", "REQUIRED"]
+    totp: bool = False
+    sms: SmsFactor | None = None
+    email: bool = False
+
+    @field_validator("sms", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _on(value)
+
+    @model_validator(mode="after")
+    def _factors(self) -> MultiFactor:
+        if self.mode == "OFF" and (self.totp or self.sms or self.email):
+            raise ValueError("mode OFF takes no factors; use OPTIONAL or REQUIRED to turn totp, sms or email on")
+        if self.mode != "OFF" and not (self.totp or self.sms or self.email):
+            raise ValueError(f"mode {self.mode} needs at least one factor: totp, sms or email")
+        return self
+
+
+# -- user_attributes -------------------------------------------------------------------------------------
 
 
 class StandardAttribute(_Model):
@@ -76,11 +307,87 @@ class PasswordPolicy(_Model):
     temporary_password_validity_days: int = Field(default=7, ge=1, le=365)
 
 
+# -- senders ---------------------------------------------------------------------------------------------
+
+
+class EmailSender(_Model):
+    """Email over SMTP. Amplify's SES options (`from_email`, `from_name`, `reply_to`) keep their names."""
+
+    from_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+    from_name: str | None = None
+    reply_to: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+$")
+    host: str = Field(default="localhost", min_length=1)
+    port: int = Field(default=587, ge=1, le=65535)
+    tls: Literal["starttls", "ssl", "none"] = "starttls"
+    username: SecretOrText | None = None
+    password: SecretValue | None = None
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="after")
+    def _credentials(self) -> EmailSender:
+        if (self.username is None) != (self.password is None):
+            raise ValueError("username and password go together (the password as secret('NAME'))")
+        return self
+
+
+class SmsWebhook(_Model):
+    """SMS through your provider: userpool POSTs {"to", "body", "purpose"} as JSON to this URL."""
+
+    webhook: str = Field(pattern=r"^https?://\S+$")
+    headers: dict[str, SecretOrText] = Field(default_factory=dict)
+    timeout: float = Field(default=10.0, gt=0, le=120)
+
+
+class SmsCallable(_Model):
+    """SMS through Python: `send(to, body)` (the message's purpose and code are keyword arguments)."""
+
+    send: Callable[..., Any]
+
+
+class Senders(_Model):
+    email: EmailSender | None = None
+    sms: SmsWebhook | SmsCallable | None = None
+
+    @field_validator("sms", mode="before")
+    @classmethod
+    def _sms(cls, value: Any) -> Any:
+        if callable(value):
+            return SmsCallable(send=value)
+        if isinstance(value, dict) and "webhook" in value:
+            return SmsWebhook.model_validate(value)
+        if value is None or isinstance(value, SmsWebhook | SmsCallable):
+            return value
+        raise ValueError("must be a function send(to, body) or a webhook: {'webhook': 'https://…', 'headers': {…}}")
+
+
+# -- the definition --------------------------------------------------------------------------------------
+
+
+class PasswordlessOptions(_Model):
+    preferred_challenge: Literal["EMAIL_OTP", "SMS_OTP", "PASSWORD", "WEB_AUTHN"] | None = None
+
+
 class AuthDefinition(_Model):
     name: str = Field(default="amplifyAuth", pattern=r"^[A-Za-z0-9_-]{1,64}$")
     login_with: LoginWith
     user_attributes: dict[str, StandardAttribute | CustomAttribute] = Field(default_factory=dict)
+    multifactor: MultiFactor = MultiFactor(mode="OFF")
+    account_recovery: (
+        Literal[
+            "EMAIL_AND_PHONE_WITHOUT_MFA",
+            "PHONE_WITHOUT_MFA_AND_EMAIL",
+            "EMAIL_ONLY",
+            "PHONE_ONLY_WITHOUT_MFA",
+            "PHONE_AND_EMAIL",
+            "NONE",
+        ]
+        | None
+    ) = None  # None: Amplify's rule (EMAIL_ONLY with email sign-in, else PHONE_ONLY_WITHOUT_MFA)
+    groups: list[str] = Field(default_factory=list, max_length=10000)
     password_policy: PasswordPolicy = PasswordPolicy()
+    passwordless_options: PasswordlessOptions = PasswordlessOptions()
+    senders: Senders = Senders()
+    triggers: dict[str, Callable[..., Any]] = Field(default_factory=dict)
     # Where define_auth was called ("amplify/auth/resource.py:3"), for messages; not part of the settings.
     source: str = Field(default="", exclude=True)
 
@@ -112,3 +419,67 @@ class AuthDefinition(_Model):
                 raise ValueError(f"{key!r} names the attribute {cognito!r} twice")
             result[cognito] = StandardAttribute.model_validate(settings)
         return result
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, groups: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in groups:
+            if not _GROUP_NAME.fullmatch(name):
+                raise ValueError(f"group name {name!r} must be 1-128 characters without spaces")
+            if name.lower() in seen:
+                raise ValueError(f"group {name!r} is listed twice")
+            seen.add(name.lower())
+        return groups
+
+    @field_validator("triggers", mode="before")
+    @classmethod
+    def _trigger_names(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        result = {}
+        for key, fn in value.items():
+            name = snake(key) if isinstance(key, str) else key
+            if name not in TRIGGERS:
+                raise ValueError(f"unknown trigger {key!r}; the triggers are {', '.join(TRIGGERS)}")
+            if not callable(fn):
+                raise ValueError(
+                    f"trigger {key!r} must be a function taking the Cognito event, got {type(fn).__name__}"
+                )
+            result[name] = fn
+        return result
+
+    @model_validator(mode="after")
+    def _cross_rules(self) -> AuthDefinition:
+        mfa, login = self.multifactor, self.login_with
+        passwordless = bool(
+            (login.email and login.email.otp_login) or (login.phone and login.phone.otp_login) or login.web_authn
+        )
+        if login.phone and mfa.mode != "OFF" and not mfa.sms:
+            raise ValueError("multifactor.sms: SMS must be enabled in multifactor when login_with phone is enabled")
+        if passwordless and mfa.mode == "REQUIRED":
+            raise ValueError(
+                "multifactor.mode: REQUIRED cannot be combined with passwordless sign-in (otp_login or web_authn); "
+                "use OPTIONAL"
+            )
+        if mfa.email and not login.email:
+            raise ValueError("multifactor.email: email MFA needs login_with email (the code goes to the user's email)")
+        if mfa.email and self.senders.email is None:
+            raise ValueError("multifactor.email: email MFA needs senders.email (an SMTP sender), as in Amplify")
+        challenge = self.passwordless_options.preferred_challenge
+        needs = {
+            "EMAIL_OTP": bool(login.email and login.email.otp_login),
+            "SMS_OTP": bool(login.phone and login.phone.otp_login),
+            "WEB_AUTHN": login.web_authn is not None,
+            "PASSWORD": True,
+        }
+        if challenge is not None and not needs[challenge]:
+            raise ValueError(f"passwordless_options.preferred_challenge: {challenge} is not enabled in login_with")
+        if self.account_recovery is not None:
+            wants_phone = "PHONE" in self.account_recovery
+            wants_email = "EMAIL" in self.account_recovery
+            if wants_phone and not wants_email and not login.phone and "phone_number" not in self.user_attributes:
+                raise ValueError(f"account_recovery: {self.account_recovery} needs a phone_number (login_with phone)")
+            if wants_email and not wants_phone and not login.email and "email" not in self.user_attributes:
+                raise ValueError(f"account_recovery: {self.account_recovery} needs an email (login_with email)")
+        return self

@@ -8,7 +8,9 @@ SignUp ──▶ UNCONFIRMED ──ConfirmSignUp(code)──▶ CONFIRMED
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from userpool.core import attributes as attrs
 from userpool.core import codes
@@ -54,11 +56,22 @@ def _place_username(ctx: Ctx, username: str, values: dict[str, str]) -> None:
     values[attr] = username
 
 
-def _send_confirmation(ctx: Ctx, user: User) -> CodeDelivery | None:
+def _confirm_link(ctx: Ctx, client_id: str, user: User) -> Callable[[str], str]:
+    """Cognito's verification link: GET <endpoint>/confirmUser?client_id&user_name&confirmation_code."""
+
+    def link(code: str) -> str:
+        query = urlencode({"client_id": client_id, "user_name": user.username, "confirmation_code": code})
+        return f"{ctx.pool.endpoint}/confirmUser?{query}"
+
+    return link
+
+
+def _send_confirmation(ctx: Ctx, client_id: str, user: User) -> CodeDelivery | None:
     for attribute in ctx.pool.auto_verified_attributes:
         value = user.attributes.get(attribute)
         if value:
             t = ctx.pool.templates
+            link = _confirm_link(ctx, client_id, user) if ctx.pool.verification_style == "LINK" else None
             return send_code(
                 ctx,
                 user,
@@ -68,6 +81,7 @@ def _send_confirmation(ctx: Ctx, user: User) -> CodeDelivery | None:
                 value=value,
                 email=t.verification_email,
                 sms=t.verification_sms,
+                link=link,
             )
     return None
 
@@ -109,7 +123,7 @@ def sign_up(
     )
     set_password(ctx, user, password)  # policy first: a weak password writes nothing
     insert_user(ctx, user)
-    return SignUpResult(user_sub=sub, confirmed=False, delivery=_send_confirmation(ctx, user))
+    return SignUpResult(user_sub=sub, confirmed=False, delivery=_send_confirmation(ctx, client.id, user))
 
 
 def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
@@ -148,7 +162,7 @@ def resend_confirmation_code(
         raise UserNotFoundException("Username/client id combination not found.")
     if user.status != UserStatus.UNCONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
-    delivery = _send_confirmation(ctx, user)
+    delivery = _send_confirmation(ctx, client.id, user)
     if delivery is None:
         raise InvalidParameterException(
             "Cannot send a confirmation code: the user has no email or phone number that the pool verifies."

@@ -26,6 +26,7 @@ from userpool.core.model import (
     AuthorizationCode,
     AuthSession,
     Client,
+    Group,
     Message,
     OneTimeCode,
     Pool,
@@ -156,6 +157,27 @@ class SqlTx:
         if r["secret"] is not None:
             r["secret"] = self._open(r["secret"], f"clients.secret/{r['id']}")
         return Client(**r)
+
+    # -- groups ----------------------------------------------------------------------------------------------
+
+    def list_groups(self, pool_id: str) -> Sequence[Group]:
+        """The pool's groups by precedence (groups without one last), then name."""
+        g = t.groups
+        query = sa.select(g).where(g.c.pool_id == pool_id)
+        rows = self._conn.execute(query.order_by(g.c.precedence.is_(None), g.c.precedence, g.c.name))
+        return [Group(**row._asdict()) for row in rows]
+
+    def get_group(self, pool_id: str, name: str) -> Group | None:
+        g = t.groups
+        row = self._one(sa.select(g).where(g.c.pool_id == pool_id, g.c.name == name))
+        return None if row is None else Group(**row._asdict())
+
+    def put_group(self, group: Group) -> None:
+        """Insert, or replace every column of the group with this name."""
+        self._put(t.groups, _values(group))
+
+    def delete_group(self, pool_id: str, name: str) -> None:
+        self._execute(sa.delete(t.groups).where(t.groups.c.pool_id == pool_id, t.groups.c.name == name))
 
     # -- users -----------------------------------------------------------------------------------------
 

@@ -47,6 +47,19 @@ clients = sa.Table(
     sa.Index("ix_clients_pool", "pool_id"),
 )
 
+groups = sa.Table(
+    "groups",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("precedence", sa.Integer, nullable=True),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("role_arn", sa.Text, nullable=False),
+    sa.Column("from_definition", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
 users = sa.Table(
     "users",
     metadata,

@@ -38,6 +38,7 @@ def authenticator_routes() -> list[BaseRoute]:
         Route("/login", html_guard(routes.sign_in), methods=PAGE_METHODS),
         Route("/signup", html_guard(routes.sign_up), methods=PAGE_METHODS),
         Route("/confirm", html_guard(routes.confirm_sign_up), methods=PAGE_METHODS),
+        Route("/confirmUser", html_guard(routes.confirm_link), methods=["GET"]),
         Route("/forgotPassword", html_guard(routes.forgot_password), methods=PAGE_METHODS),
         Route("/confirmForgotPassword", html_guard(routes.confirm_forgot_password), methods=PAGE_METHODS),
         Mount(STATIC_PATH, app=_Static()),

@@ -103,6 +103,7 @@ EN: dict[str, str] = {
     "page_error.invalid_client": "The app that sent you here is not known to this user pool.",
     "page_error.redirect_mismatch": "The address the app asked to return to is not registered for it.",
     "page_error.invalid_request": "The request is missing a parameter or has an invalid one.",
+    "page_error.link": "This confirmation link does not work (any more).",
     "page_error.bad_form": "The form could not be read. Please go back and try again.",
     "page_error.csrf_title": "This form has expired",
     "page_error.csrf": "For your security the form could not be accepted. Please go back, reload the page "

@@ -263,6 +263,25 @@ async def confirm_sign_up(request: Request) -> Response:
     return _see_other("/login", oauth, username=username, notice="confirmed")
 
 
+async def confirm_link(request: Request) -> Response:
+    """GET /confirmUser?client_id&user_name&confirmation_code: the LINK verification style's email link.
+
+    A GET that changes state, as Cognito's is: the 128-bit code in the link is the proof, and it works once."""
+    params = request.query_params
+    client_id, username = params.get("client_id", "")[:128], params.get("user_name", "")[:256]
+    code = params.get("confirmation_code", "")[:64]
+    if not (client_id and username and code):
+        return error_page(request, "page_error.invalid_request")
+    try:
+        await run_flow(request, hosted.check_page_client, client_id, "", loopback=loopback_allowed(request))
+    except OAuthError as err:
+        return error_page(request, f"page_error.{err.error}", detail=err.message)
+    done = await _try(request, hosted.confirm_sign_up, client_id=client_id, username=username, code=code)
+    if isinstance(done, CognitoError):
+        return error_page(request, "page_error.link", detail=_error("confirm", done, request))
+    return _see_other("/login", AuthorizeRequest(client_id=client_id, redirect_uri=""), notice="confirmed")
+
+
 # -- forgot password -------------------------------------------------------------------------------------
 
 
