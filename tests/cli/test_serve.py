@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 import signal
+import socket
 import subprocess
 import time
 import uuid
@@ -143,3 +144,37 @@ def _code(database: str, pool_id: str, email: str) -> str:
         store.close()
     assert codes, "no message with a code in the outbox"
     return str(codes[-1])
+
+
+def test_serve_refuses_an_irreversible_change_at_start_up(tmp_path: Path) -> None:
+    database = f"sqlite:///{tmp_path / 'pool.db'}"
+    env = {**os.environ, "USERPOOL_MASTER_KEY": base64.b64encode(MASTER_KEY).decode(), "COLUMNS": "200"}
+    write_app(tmp_path)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    busy_port = str(taken.getsockname()[1])
+    with taken:
+        first = subprocess.run(
+            [*userpool_command(), "serve", "--database-url", database, "--port", busy_port, "--dir", str(tmp_path)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    assert (
+        f"Cannot listen on 127.0.0.1:{busy_port}" in first.stdout
+    )  # deployed, then could not bind: fine for this test
+    write_app(tmp_path, "from userpool import define_auth\nauth = define_auth(login_with={'phone': True})\n")
+    second = subprocess.run(
+        [*userpool_command(), "serve", "--database-url", database, "--port", str(free_port()), "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert "login_with (username_attributes): email → phone_number" in second.stdout
+    assert "deploy it as a new user pool" in second.stdout

@@ -327,3 +327,7 @@ def test_triggers_accept_both_spellings() -> None:
     assert set(config.triggers) == {"pre_sign_up", "post_confirmation"}
     _refused("unknown trigger 'onFire'; the triggers are create_auth_challenge", triggers={"onFire": hook})
     _refused("trigger 'preSignUp' must be a function taking the Cognito event, got int", triggers={"preSignUp": 1})
+
+
+def test_access_gets_a_clear_answer() -> None:
+    _refused("access: grants permissions to Amplify functions, and userpool runs none", access=lambda allow: [])

@@ -388,6 +388,9 @@ class AuthDefinition(_Model):
     passwordless_options: PasswordlessOptions = PasswordlessOptions()
     senders: Senders = Senders()
     triggers: dict[str, Callable[..., Any]] = Field(default_factory=dict)
+    # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
+    # the option is recognised so a ported definition gets a clear answer instead of "unknown option".
+    access: Any = None
     # Where define_auth was called ("amplify/auth/resource.py:3"), for messages; not part of the settings.
     source: str = Field(default="", exclude=True)
 
@@ -448,6 +451,16 @@ class AuthDefinition(_Model):
                 )
             result[name] = fn
         return result
+
+    @field_validator("access")
+    @classmethod
+    def _access(cls, value: Any) -> Any:
+        if value is not None:
+            raise ValueError(
+                "grants permissions to Amplify functions, and userpool runs none: call the admin API (SigV4, "
+                "boto3's Admin* actions) from your code instead, and remove this option"
+            )
+        return value
 
     @model_validator(mode="after")
     def _cross_rules(self) -> AuthDefinition:
