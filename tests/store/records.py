@@ -9,6 +9,7 @@ from userpool.core.model import (
     AuthorizationCode,
     AuthSession,
     Client,
+    Device,
     Message,
     OneTimeCode,
     Pool,
@@ -51,6 +52,11 @@ def client(client_id: str = "a1b2c3d4e5f6g7h8i9j0k1l2m3", pool_id: str = POOL, *
         refresh_token_validity=86400,
         auth_session_validity=120,
         prevent_user_existence_errors=False,
+        read_attributes=("email", "custom:plan"),
+        write_attributes=("given_name",),
+        enable_token_revocation=False,
+        refresh_token_rotation=True,
+        refresh_token_reuse_grace=30,
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 
@@ -118,6 +124,26 @@ def token_session(origin_jti: str = "jti-1", user_sub: str = "u", **kw: object) 
         expires_at=T0 + 30 * 86400,
         revoked_at=None,
         scopes=("openid", "email", "aws.cognito.signin.user.admin"),
+        device_key="us-east-1_0b7e4a8e-1111-4222-8333-444455556666",
+    )
+    return replace(base, **kw)  # type: ignore[arg-type]
+
+
+def device(key: str = "us-east-1_dev-1", user_sub: str = "u", **kw: object) -> Device:
+    base = Device(
+        pool_id=POOL,
+        user_sub=user_sub,
+        key=key,
+        group_key="-abcDEF123",
+        created_at=T0,
+        last_modified_at=T0 + 1,
+        last_authenticated_at=None,
+        name="Ada's phone ✓",
+        salt="8ce8291892390f6b53a245933faf6164",
+        verifier="ab" * 384,
+        confirmed=True,
+        remembered=False,
+        last_ip="203.0.113.7",
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from userpool.core.errors import StoreConflict
-from userpool.core.model import Group, UserStatus
+from userpool.core.model import Group, RefreshToken, UserStatus
 from userpool.core.store import Store, Tx
 from userpool.crypto.sealing import Sealer, SealError
 from userpool.store.sql import SqlStore, SqlTx
@@ -279,6 +279,8 @@ def test_delete_user_removes_everything_of_that_user_only(store: SqlStore) -> No
             tx.put_token_session(r.token_session(f"jti-{sub}", sub))
             tx.put_web_session(r.web_session(f"ws-{sub}", sub))
             tx.put_authorization_code(r.authorization_code(f"ac-{sub}", sub))
+            tx.put_device(r.device(f"dev-{sub}", sub))
+            tx.add_refresh_token(RefreshToken(f"rt-{sub}", f"jti-{sub}", r.T0))
         tx.add_message(r.message())
     with store.begin() as tx:
         tx.delete_user(r.POOL, ADA)
@@ -291,6 +293,7 @@ def test_delete_user_removes_everything_of_that_user_only(store: SqlStore) -> No
         assert tx.get_token_session(f"jti-{ADA}") is None
         assert tx.get_web_session(f"ws-{ADA}") is None
         assert tx.take_authorization_code(f"ac-{ADA}") is None
+        assert tx.get_device(r.POOL, f"dev-{ADA}") is None and tx.find_refresh_token(f"rt-{ADA}") is None
         # Bob is untouched, and so is the outbox
         assert tx.find_user(r.POOL, f"email:{BOB}@example.com") is not None
         assert tx.get_code(r.POOL, BOB, "verify:email") is not None
@@ -298,6 +301,7 @@ def test_delete_user_removes_everything_of_that_user_only(store: SqlStore) -> No
         assert tx.get_token_session(f"jti-{BOB}") is not None
         assert tx.get_web_session(f"ws-{BOB}") is not None
         assert tx.take_authorization_code(f"ac-{BOB}") is not None
+        assert tx.get_device(r.POOL, f"dev-{BOB}") is not None and tx.find_refresh_token(f"rt-{BOB}") is not None
         assert len(tx.list_messages(r.POOL)) == 1
     # the login key is free again
     with store.begin() as tx:
@@ -488,6 +492,42 @@ def test_authorization_code_is_taken_once(store: SqlStore) -> None:
     with store.begin() as tx:
         assert tx.take_authorization_code("ac-1") is None
         assert tx.take_authorization_code("ac-plain") == plain
+
+
+# -- refresh tokens and devices ------------------------------------------------------------------------
+
+
+def test_refresh_tokens_supersede_once(store: SqlStore) -> None:
+    with store.begin() as tx:
+        tx.add_refresh_token(RefreshToken("rt-1", "jti-1", r.T0))
+        with pytest.raises(StoreConflict):
+            tx.add_refresh_token(RefreshToken("rt-1", "jti-2", r.T0))
+        assert tx.find_refresh_token("rt-1") == RefreshToken("rt-1", "jti-1", r.T0)
+        assert tx.find_refresh_token("nope") is None
+    with store.begin() as tx:
+        assert tx.supersede_refresh_token("rt-1", r.T0 + 5) is True
+        assert tx.supersede_refresh_token("rt-1", r.T0 + 9) is False
+        assert tx.supersede_refresh_token("nope", r.T0) is False
+        assert tx.find_refresh_token("rt-1") == RefreshToken("rt-1", "jti-1", r.T0, superseded_at=r.T0 + 5)
+
+
+def test_devices_round_trip_sealed_and_ordered(store: SqlStore) -> None:
+    with store.begin() as tx:
+        tx.put_device(r.device("k-old", ADA, last_authenticated_at=r.T0 + 10))
+        tx.put_device(r.device("k-new", ADA, last_authenticated_at=r.T0 + 20))
+        tx.put_device(r.device("k-bob", BOB))
+    with store.begin() as tx:
+        assert [d.key for d in tx.list_devices(r.POOL, ADA)] == ["k-new", "k-old"]
+        assert tx.get_device(r.POOL, "k-old") == r.device("k-old", ADA, last_authenticated_at=r.T0 + 10)
+        tx.put_device(r.device("k-old", ADA, remembered=True, verifier=None))
+        tx.delete_device(r.POOL, "k-bob")
+    with store.begin() as tx:
+        old = tx.get_device(r.POOL, "k-old")
+        assert old is not None and old.remembered and old.verifier is None
+        assert tx.get_device(r.POOL, "k-bob") is None
+    with store.engine.connect() as conn:
+        (raw,) = conn.execute(sa.text("SELECT verifier FROM devices WHERE key = 'k-new'")).one()
+        assert raw.startswith("v1.") and "abab" not in raw
 
 
 # -- groups --------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _revision(conn: sa.Connection) -> str | None:

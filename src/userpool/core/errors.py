@@ -101,3 +101,6 @@ class StoreConflict(Exception):
 
 
 class ConcurrentModificationException(CognitoError): ...
+
+
+class RefreshTokenReuseException(CognitoError): ...

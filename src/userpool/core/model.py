@@ -74,6 +74,14 @@ class Client:
     refresh_token_validity: int = 30 * 86400
     auth_session_validity: int = 180  # a sign-in has 3 minutes to answer each challenge
     prevent_user_existence_errors: bool = True
+    # Attributes this client may read and write; empty means all (write: all but the `*_verified` flags).
+    read_attributes: tuple[str, ...] = ()
+    write_attributes: tuple[str, ...] = ()
+    enable_token_revocation: bool = True
+    # Refresh-token rotation: each refresh returns a new refresh token and retires the old one; reusing a
+    # retired one (after the grace period, for retries of a lost response) revokes the whole family.
+    refresh_token_rotation: bool = False
+    refresh_token_reuse_grace: int = 0  # seconds, 0-60 as Cognito's RetryGracePeriodSeconds
 
 
 @dataclass
@@ -134,6 +142,38 @@ class TokenSession:
     expires_at: float
     revoked_at: float | None = None
     scopes: tuple[str, ...] = ("aws.cognito.signin.user.admin",)
+    device_key: str | None = None  # the remembered device this sign-in used (its tokens carry device_key)
+
+
+@dataclass
+class RefreshToken:
+    """One refresh token of a family, stored as a hash. Without rotation a family has one; with rotation,
+    every refresh adds one and supersedes the one it was given."""
+
+    token_hash: str
+    origin_jti: str
+    created_at: float
+    superseded_at: float | None = None
+
+
+@dataclass
+class Device:
+    """A device a user signed in from (Cognito's device tracking). Confirmed devices hold an SRP verifier of
+    a random device password that only the device knows; remembered ones may skip MFA (later)."""
+
+    pool_id: str
+    user_sub: str
+    key: str  # "<region>_<uuid>", DeviceKey
+    group_key: str  # DeviceGroupKey: the device SRP's "pool name"
+    created_at: float
+    last_modified_at: float
+    last_authenticated_at: float | None = None
+    name: str = ""
+    salt: str | None = None  # hex, from ConfirmDevice's DeviceSecretVerifierConfig
+    verifier: str | None = None  # hex; sealed at rest
+    confirmed: bool = False
+    remembered: bool = False
+    last_ip: str = ""
 
 
 @dataclass

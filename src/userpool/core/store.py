@@ -15,10 +15,12 @@ from userpool.core.model import (
     AuthorizationCode,
     AuthSession,
     Client,
+    Device,
     Group,
     Message,
     OneTimeCode,
     Pool,
+    RefreshToken,
     SigningKey,
     TokenSession,
     User,
@@ -68,6 +70,17 @@ class Tx(Protocol):
     def find_token_session(self, refresh_hash: str) -> TokenSession | None: ...
     def revoke_token_session(self, origin_jti: str, at: float) -> None: ...
     def revoke_user_token_sessions(self, pool_id: str, user_sub: str, at: float) -> int: ...
+
+    # refresh tokens of a family (rotation); `supersede` is atomic: True only for the caller that retired it
+    def add_refresh_token(self, token: RefreshToken) -> None: ...
+    def find_refresh_token(self, token_hash: str) -> RefreshToken | None: ...
+    def supersede_refresh_token(self, token_hash: str, at: float) -> bool: ...
+
+    # devices (delete_user removes them too)
+    def put_device(self, device: Device) -> None: ...  # insert or update; `verifier` sealed at rest
+    def get_device(self, pool_id: str, key: str) -> Device | None: ...
+    def list_devices(self, pool_id: str, user_sub: str) -> Sequence[Device]: ...  # most recently used first
+    def delete_device(self, pool_id: str, key: str) -> None: ...
 
     # signing keys
     def list_signing_keys(self, pool_id: str) -> Sequence[SigningKey]: ...

@@ -12,8 +12,13 @@ import hashlib
 from dataclasses import dataclass
 
 from userpool.core.context import Ctx
-from userpool.core.errors import NotAuthorizedException, UnsupportedTokenTypeException, UserNotFoundException
-from userpool.core.model import Client, TokenSession, User
+from userpool.core.errors import (
+    NotAuthorizedException,
+    RefreshTokenReuseException,
+    UnsupportedTokenTypeException,
+    UserNotFoundException,
+)
+from userpool.core.model import Client, RefreshToken, TokenSession, User
 from userpool.core.ports import InvalidToken
 
 COGNITO_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
@@ -98,6 +103,7 @@ def _mint(
             "exp": now + client.access_token_validity,
             "jti": ctx.random.uuid4(),
             "username": user.username,
+            **({"device_key": family.device_key} if family.device_key else {}),
         },
         "access",
     )
@@ -115,10 +121,12 @@ def start_session(
     scopes: tuple[str, ...] = (COGNITO_ADMIN_SCOPE,),
     id_extra: dict[str, object] | None = None,
     with_at_hash: bool = False,
+    device_key: str | None = None,
 ) -> AuthResult:
     """A successful sign-in: a new token family with its refresh token.
 
-    `id_extra` adds ID-token claims (the OAuth `nonce`); `with_at_hash` adds `at_hash` (OAuth token endpoint)."""
+    `id_extra` adds ID-token claims (the OAuth `nonce`); `with_at_hash` adds `at_hash` (OAuth token endpoint);
+    `device_key` names the remembered device the user signed in from (its access tokens carry it)."""
     now = ctx.now()
     refresh = new_opaque_token(ctx, 48)
     family = TokenSession(
@@ -131,31 +139,63 @@ def start_session(
         created_at=now,
         expires_at=now + client.refresh_token_validity,
         scopes=scopes,
+        device_key=device_key,
     )
     ctx.tx.put_token_session(family)
+    ctx.tx.add_refresh_token(RefreshToken(family.refresh_hash, family.origin_jti, now))
     access, id_token = _mint(ctx, client, user, family, id_extra=id_extra, with_at_hash=with_at_hash)
     return AuthResult(access, id_token, client.access_token_validity, refresh)
 
 
-def refresh(ctx: Ctx, client: Client, refresh_token: str, *, with_at_hash: bool = False) -> AuthResult:
-    """New ID and access tokens from a refresh token: same family, same auth_time, new jti."""
-    invalid = NotAuthorizedException("Invalid Refresh Token")
+def family_of(ctx: Ctx, refresh_token: object) -> tuple[RefreshToken, TokenSession] | None:
+    """The stored refresh token and its family, whatever their state (revoked, expired, superseded)."""
     if not isinstance(refresh_token, str) or not 1 <= len(refresh_token) <= 2048:
+        return None
+    stored = ctx.tx.find_refresh_token(hash_token(refresh_token))
+    family = ctx.tx.get_token_session(stored.origin_jti) if stored is not None else None
+    if stored is None or family is None or family.pool_id != ctx.pool.pool_id:
+        return None
+    return stored, family
+
+
+def refresh(
+    ctx: Ctx, client: Client, refresh_token: str, *, with_at_hash: bool = False, rotate: bool | None = None
+) -> AuthResult:
+    """New ID and access tokens from a refresh token: same family, same auth_time, new jti.
+
+    With rotation (the client's setting, unless `rotate` says otherwise) the result carries a new refresh
+    token and the given one is retired; a retired token used again after the client's grace period revokes
+    the whole family (RefreshTokenReuseException) — someone else has a copy."""
+    invalid = NotAuthorizedException("Invalid Refresh Token")
+    found = family_of(ctx, refresh_token)
+    if found is None or found[1].client_id != client.id:
         raise invalid
-    family = ctx.tx.find_token_session(hash_token(refresh_token))
-    if family is None or family.pool_id != ctx.pool.pool_id or family.client_id != client.id:
-        raise invalid
+    stored, family = found
+    now = ctx.now()
     if family.revoked_at is not None:
         raise NotAuthorizedException("Refresh Token has been revoked")
-    if family.expires_at <= ctx.now():
+    if family.expires_at <= now:
         raise NotAuthorizedException("Refresh Token has expired")
     user = ctx.tx.get_user(ctx.pool.pool_id, family.user_sub)
     if user is None:
         raise invalid
     if not user.enabled:
         raise NotAuthorizedException("User is disabled.")
+    rotating = client.refresh_token_rotation if rotate is None else rotate
+    new_refresh = None
+    if stored.superseded_at is not None or rotating:
+        retired_now = stored.superseded_at is None and ctx.tx.supersede_refresh_token(stored.token_hash, now)
+        if not retired_now:
+            retired_at = stored.superseded_at if stored.superseded_at is not None else now
+            if now - retired_at > client.refresh_token_reuse_grace:
+                ctx.tx.revoke_token_session(family.origin_jti, now)
+                raise RefreshTokenReuseException(
+                    "This refresh token was already used; the session is revoked. Sign in again.", keep_writes=True
+                )
+        new_refresh = new_opaque_token(ctx, 48)
+        ctx.tx.add_refresh_token(RefreshToken(hash_token(new_refresh), family.origin_jti, now))
     access, id_token = _mint(ctx, client, user, family, with_at_hash=with_at_hash)
-    return AuthResult(access, id_token, client.access_token_validity)
+    return AuthResult(access, id_token, client.access_token_validity, new_refresh)
 
 
 def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_ADMIN_SCOPE) -> Caller:
@@ -195,7 +235,8 @@ def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_
 
 def revoke_refresh_token(ctx: Ctx, client: Client, token: str) -> None:
     """RevokeToken: end the family of this refresh token. An unknown token is not an error (RFC 7009 §2.2)."""
-    family = ctx.tx.find_token_session(hash_token(token)) if isinstance(token, str) else None
+    found = family_of(ctx, token)
+    family = found[1] if found is not None else None
     if family is None and _is_our_jwt(ctx, token):
         # An access or ID token: say so, rather than "succeed" and leave the session running.
         raise UnsupportedTokenTypeException("RevokeToken takes a refresh token, not an access or ID token")

@@ -113,8 +113,8 @@ def get_tokens_from_refresh_token(
 
 def _refresh(ctx: Ctx, client: Client, refresh_token: str, secret_hash: str | None) -> AuthResult:
     if client.secret is not None:
-        family = ctx.tx.find_token_session(hash_token(refresh_token))
-        user = ctx.tx.get_user(ctx.pool.pool_id, family.user_sub) if family else None
+        found = tokens.family_of(ctx, refresh_token)
+        user = ctx.tx.get_user(ctx.pool.pool_id, found[1].user_sub) if found else None
         if user is None:
             raise NotAuthorizedException("Invalid Refresh Token")
         check_secret_hash(client, user.username, secret_hash)

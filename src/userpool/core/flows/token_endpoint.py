@@ -113,8 +113,8 @@ def refresh_grant(ctx: Ctx, *, client_id: str, client_secret: str | None, refres
         result = tokens.refresh(ctx, client, refresh_token, with_at_hash=True)
     except NotAuthorizedException as err:
         raise OAuthError("invalid_grant", err.message) from None
-    family = ctx.tx.find_token_session(hash_token(refresh_token))
-    return TokenGrant(result, family.scopes if family is not None else ())
+    found = tokens.family_of(ctx, refresh_token)
+    return TokenGrant(result, found[1].scopes if found is not None else ())
 
 
 def revoke(ctx: Ctx, *, client_id: str, client_secret: str | None, token: str) -> None:

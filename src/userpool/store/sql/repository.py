@@ -26,10 +26,12 @@ from userpool.core.model import (
     AuthorizationCode,
     AuthSession,
     Client,
+    Device,
     Group,
     Message,
     OneTimeCode,
     Pool,
+    RefreshToken,
     SigningKey,
     TokenSession,
     User,
@@ -74,6 +76,16 @@ def _upsert(dialect: str, table: sa.Table, values: Mapping[str, Any]) -> sa.Exec
             index_elements=keys, set_={k: lite.excluded[k] for k in values if k not in keys}
         )
     raise NotImplementedError(f"no upsert for the {dialect} dialect")
+
+
+_CLIENT_LISTS = (
+    "explicit_auth_flows",
+    "callback_urls",
+    "logout_urls",
+    "allowed_oauth_scopes",
+    "read_attributes",
+    "write_attributes",
+)
 
 
 class SqlTx:
@@ -146,13 +158,12 @@ class SqlTx:
     def put_client(self, client: Client) -> None:
         """Insert, or replace every column of the client with this id."""
         secret = None if client.secret is None else self._seal(client.secret, f"clients.secret/{client.id}")
-        lists = ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes")
-        encoded = {name: _dumps(list(getattr(client, name))) for name in lists}
+        encoded = {name: _dumps(list(getattr(client, name))) for name in _CLIENT_LISTS}
         self._put(t.clients, _values(client, secret=secret, **encoded))
 
     def _client(self, row: Row[Any]) -> Client:
         r = row._asdict()
-        for name in ("explicit_auth_flows", "callback_urls", "logout_urls", "allowed_oauth_scopes"):
+        for name in _CLIENT_LISTS:
             r[name] = _tuple(r[name])
         if r["secret"] is not None:
             r["secret"] = self._open(r["secret"], f"clients.secret/{r['id']}")
@@ -235,7 +246,12 @@ class SqlTx:
         # The user row first: that waits for a concurrent update_user to finish, and the foreign key then
         # cascades to every login key, those that update added included.
         self._execute(sa.delete(t.users).where(t.users.c.pool_id == pool_id, t.users.c.sub == sub))
-        dependants = (t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes)
+        ts = t.token_sessions
+        families = sa.select(ts.c.origin_jti).where(ts.c.pool_id == pool_id, ts.c.user_sub == sub)
+        self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
+        dependants = (
+            t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes, t.devices,
+        )  # fmt: skip
         for table in dependants:
             self._execute(sa.delete(table).where(table.c.pool_id == pool_id, table.c.user_sub == sub))
 
@@ -361,6 +377,52 @@ class SqlTx:
             return None
         r = row._asdict()
         return TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
+
+    # -- refresh tokens (rotation) ---------------------------------------------------------------------
+
+    def add_refresh_token(self, token: RefreshToken) -> None:
+        """StoreConflict when the hash is taken (256-bit tokens: only a bug or an attack gets here)."""
+        with self._guard("add_refresh_token"):
+            self._execute(sa.insert(t.refresh_tokens).values(_values(token)))
+
+    def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
+        row = self._one(sa.select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == token_hash))
+        return None if row is None else RefreshToken(**row._asdict())
+
+    def supersede_refresh_token(self, token_hash: str, at: float) -> bool:
+        """Retire the token; True only for the one caller that retired it (two refreshes racing with one
+        token: exactly one rotates, the other sees a reuse)."""
+        rt = t.refresh_tokens
+        query = sa.update(rt).where(rt.c.token_hash == token_hash, rt.c.superseded_at.is_(None))
+        return self._execute(query.values(superseded_at=at)).rowcount == 1
+
+    # -- devices ---------------------------------------------------------------------------------------
+
+    def put_device(self, device: Device) -> None:
+        context = f"devices.verifier/{device.pool_id}/{device.key}"
+        verifier = None if device.verifier is None else self._seal(device.verifier, context)
+        self._put(t.devices, _values(device, verifier=verifier))
+
+    def get_device(self, pool_id: str, key: str) -> Device | None:
+        d = t.devices
+        row = self._one(sa.select(d).where(d.c.pool_id == pool_id, d.c.key == key))
+        return None if row is None else self._device(row)
+
+    def list_devices(self, pool_id: str, user_sub: str) -> Sequence[Device]:
+        """The user's devices, most recently used first."""
+        d = t.devices
+        used = sa.func.coalesce(d.c.last_authenticated_at, d.c.created_at)
+        query = sa.select(d).where(d.c.pool_id == pool_id, d.c.user_sub == user_sub)
+        return [self._device(row) for row in self._conn.execute(query.order_by(used.desc(), d.c.key))]
+
+    def delete_device(self, pool_id: str, key: str) -> None:
+        self._execute(sa.delete(t.devices).where(t.devices.c.pool_id == pool_id, t.devices.c.key == key))
+
+    def _device(self, row: Row[Any]) -> Device:
+        r = row._asdict()
+        if r["verifier"] is not None:
+            r["verifier"] = self._open(r["verifier"], f"devices.verifier/{r['pool_id']}/{r['key']}")
+        return Device(**r)
 
     # -- signing keys ----------------------------------------------------------------------------------
 

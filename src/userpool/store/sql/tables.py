@@ -44,6 +44,11 @@ clients = sa.Table(
     sa.Column("refresh_token_validity", sa.Integer, nullable=False),
     sa.Column("auth_session_validity", sa.Integer, nullable=False),
     sa.Column("prevent_user_existence_errors", sa.Boolean, nullable=False),
+    sa.Column("read_attributes", sa.Text, nullable=False),  # JSON list
+    sa.Column("write_attributes", sa.Text, nullable=False),  # JSON list
+    sa.Column("enable_token_revocation", sa.Boolean, nullable=False),
+    sa.Column("refresh_token_rotation", sa.Boolean, nullable=False),
+    sa.Column("refresh_token_reuse_grace", sa.Integer, nullable=False),
     sa.Index("ix_clients_pool", "pool_id"),
 )
 
@@ -143,6 +148,7 @@ token_sessions = sa.Table(
     sa.Column("expires_at", sa.Double, nullable=False),
     sa.Column("revoked_at", sa.Double, nullable=True),
     sa.Column("scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("device_key", sa.Text, nullable=True),
     sa.Index("ux_token_sessions_refresh_hash", "refresh_hash", unique=True),
     sa.Index("ix_token_sessions_user", "pool_id", "user_sub"),
     sa.Index("ix_token_sessions_expires", "expires_at"),
@@ -207,4 +213,33 @@ web_sessions = sa.Table(
     sa.Column("expires_at", sa.Double, nullable=False),
     sa.Index("ix_web_sessions_user", "pool_id", "user_sub"),
     sa.Index("ix_web_sessions_expires", "expires_at"),
+)
+
+refresh_tokens = sa.Table(
+    "refresh_tokens",
+    metadata,
+    sa.Column("token_hash", sa.Text, primary_key=True),
+    sa.Column("origin_jti", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("superseded_at", sa.Double, nullable=True),
+    sa.Index("ix_refresh_tokens_family", "origin_jti"),
+)
+
+devices = sa.Table(
+    "devices",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("group_key", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_modified_at", sa.Double, nullable=False),
+    sa.Column("last_authenticated_at", sa.Double, nullable=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("salt", sa.Text, nullable=True),
+    sa.Column("verifier", sa.Text, nullable=True),  # sealed
+    sa.Column("confirmed", sa.Boolean, nullable=False),
+    sa.Column("remembered", sa.Boolean, nullable=False),
+    sa.Column("last_ip", sa.Text, nullable=False),
+    sa.Index("ix_devices_user", "pool_id", "user_sub"),
 )
