@@ -102,6 +102,10 @@ class PoolConfig:
     mfa_mode: Literal["OFF", "OPTIONAL", "REQUIRED"] = "OFF"
     mfa_factors: tuple[str, ...] = ()  # "TOTP", "SMS", "EMAIL"
     groups: tuple[str, ...] = ()  # from the definition; precedence is the position
+    # Device tracking (Cognito's DeviceConfiguration). Off: sign-ins return no NewDeviceMetadata.
+    device_tracking: bool = True
+    device_challenge_required_on_new_device: bool = False
+    device_only_remembered_on_user_prompt: bool = True
     # Python callables by Cognito trigger name (pre_sign_up, …); their running arrives with the triggers issue.
     triggers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     case_sensitive: bool = False  # Amplify sets signInCaseSensitive: false

@@ -208,4 +208,7 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         mfa_factors=mfa_factors(defn),
         groups=tuple(defn.groups),
         triggers=dict(defn.triggers),
+        device_tracking=defn.devices is not None,
+        device_challenge_required_on_new_device=bool(defn.devices and defn.devices.challenge_required_on_new_device),
+        device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),
     )

@@ -363,6 +363,78 @@ class Senders(_Model):
 # -- the definition --------------------------------------------------------------------------------------
 
 
+# -- app clients and devices ----------------------------------------------------------------------------
+
+AuthFlow = Literal[
+    "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH", "USER_AUTH", "ADMIN_USER_PASSWORD_AUTH"
+]
+DEFAULT_FLOWS: tuple[AuthFlow, ...] = ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH")
+_CLIENT_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")  # Cognito's ClientNameType
+
+
+class RefreshTokenRotation(_Model):
+    enabled: bool = True
+    retry_grace_period_seconds: int = Field(default=0, ge=0, le=60)
+
+
+class AppClient(_Model):
+    """An app client besides the default one: a backend with a secret, a second app with other flows, ..."""
+
+    name: str = Field(pattern=_CLIENT_NAME.pattern)
+    generate_secret: bool = False
+    auth_flows: list[AuthFlow] = Field(default_factory=lambda: list(DEFAULT_FLOWS))
+    access_token_validity: int = Field(default=3600, ge=300, le=86400)  # seconds: 5 minutes to 1 day
+    id_token_validity: int = Field(default=3600, ge=300, le=86400)
+    refresh_token_validity: int = Field(default=30 * 86400, ge=3600, le=3650 * 86400)  # 1 hour to 10 years
+    auth_session_validity: int = Field(default=180, ge=180, le=900)  # 3 to 15 minutes
+    refresh_token_rotation: RefreshTokenRotation | None = None
+    prevent_user_existence_errors: bool = True
+    read_attributes: list[str] | None = None  # None: every attribute
+    write_attributes: list[str] | None = None  # None: every attribute a client may write
+    callback_urls: list[str] = Field(default_factory=list)
+    logout_urls: list[str] = Field(default_factory=list)
+    oauth_scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
+
+    @field_validator("refresh_token_rotation", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _on(value)
+
+    @field_validator("read_attributes", "write_attributes")
+    @classmethod
+    def _attribute_names(cls, names: list[str] | None) -> list[str] | None:
+        if names is None:
+            return None
+        result = []
+        for name in names:
+            cognito = name if name.startswith("custom:") else NAME_TO_COGNITO.get(name)
+            if cognito is None and name not in ("email_verified", "phone_number_verified"):
+                raise ValueError(f"unknown attribute {name!r}")
+            result.append(cognito or name)
+        return result
+
+    @field_validator("callback_urls", "logout_urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        return ExternalProviders._urls(urls)
+
+    @model_validator(mode="after")
+    def _rotation_flow(self) -> AppClient:
+        if self.refresh_token_rotation and "REFRESH_TOKEN_AUTH" in self.auth_flows:
+            raise ValueError(
+                "refresh_token_rotation: a rotating client refreshes with GetTokensFromRefreshToken; remove "
+                "REFRESH_TOKEN_AUTH from auth_flows (Cognito refuses the two together)"
+            )
+        return self
+
+
+class Devices(_Model):
+    """Cognito's device tracking. Remembered devices are what Amplify's rememberDevice() needs."""
+
+    challenge_required_on_new_device: bool = False
+    device_only_remembered_on_user_prompt: bool = True
+
+
 class PasswordlessOptions(_Model):
     preferred_challenge: Literal["EMAIL_OTP", "SMS_OTP", "PASSWORD", "WEB_AUTHN"] | None = None
 
@@ -388,6 +460,8 @@ class AuthDefinition(_Model):
     passwordless_options: PasswordlessOptions = PasswordlessOptions()
     senders: Senders = Senders()
     triggers: dict[str, Callable[..., Any]] = Field(default_factory=dict)
+    clients: list[AppClient] = Field(default_factory=list)  # besides the default app client
+    devices: Devices | None = Devices()  # None (or False): no device tracking
     # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
     # the option is recognised so a ported definition gets a clear answer instead of "unknown option".
     access: Any = None
@@ -451,6 +525,21 @@ class AuthDefinition(_Model):
                 )
             result[name] = fn
         return result
+
+    @field_validator("devices", mode="before")
+    @classmethod
+    def _devices(cls, value: Any) -> Any:
+        return _on(value)
+
+    @field_validator("clients")
+    @classmethod
+    def _client_names(cls, clients: list[AppClient]) -> list[AppClient]:
+        seen: set[str] = set()
+        for client in clients:
+            if client.name in seen:
+                raise ValueError(f"client {client.name!r} is declared twice")
+            seen.add(client.name)
+        return clients
 
     @field_validator("access")
     @classmethod
