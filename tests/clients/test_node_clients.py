@@ -74,3 +74,13 @@ def test_aws_amplify_v6(node: str, sandbox: Sandbox) -> None:
 def test_amazon_cognito_identity_js(node: str, sandbox: Sandbox) -> None:
     """amazon-cognito-identity-js with the pool's `endpoint` option: the same journey with its own API."""
     run_journey(node, sandbox, "cognito_identity_js.mjs")
+
+
+def test_aws_amplify_v6_devices(node: str, sandbox: Sandbox) -> None:
+    """aws-amplify v6 remembered devices: ConfirmDevice, rememberDevice, fetchDevices, device SRP, forgetDevice."""
+    run_journey(node, sandbox, "amplify_devices.mjs")
+
+
+def test_amazon_cognito_identity_js_devices(node: str, sandbox: Sandbox) -> None:
+    """amazon-cognito-identity-js devices: setDeviceStatusRemembered, listDevices, device SRP, forgetDevice."""
+    run_journey(node, sandbox, "cognito_identity_js_devices.mjs")

@@ -120,3 +120,47 @@ def test_groups_follow_the_definition(store: SqlStore) -> None:
     with store.begin() as tx:
         groups = [(g.name, g.precedence) for g in tx.list_groups(pool_id)]
     assert groups == [("EDITORS", 0), ("READERS", 1), ("made-at-run-time", None)]
+
+
+def test_clients_follow_the_definition_and_keep_their_ids(store: SqlStore) -> None:
+    one = _deploy(store, **SEED, clients=[{"name": "backend", "generate_secret": True}, {"name": "mobile"}])
+    backend, mobile = one.client_named("backend"), one.client_named("mobile")
+    assert backend is not None and mobile is not None and backend.secret and mobile.secret is None
+    assert backend.explicit_auth_flows == ("ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_CUSTOM_AUTH")
+    two = _deploy(store, **SEED, clients=[{"name": "backend", "generate_secret": True, "access_token_validity": 600}])
+    again = two.client_named("backend")
+    assert again is not None and (again.id, again.secret) == (backend.id, backend.secret)
+    assert again.access_token_validity == 600 and two.client_named("mobile") is None
+    assert two.client.id == one.client.id  # the default client never changes
+    with store.begin() as tx:
+        assert tx.get_client(mobile.id) is None
+
+
+def test_the_default_client_takes_the_providers_urls(store: SqlStore) -> None:
+    deployment = _deploy(
+        store,
+        login_with={
+            "email": True,
+            "external_providers": {
+                "callback_urls": ["https://app.example.com/cb"],
+                "logout_urls": ["https://app.example.com/"],
+                "scopes": ["OPENID", "EMAIL"],
+            },
+        },
+    )
+    client = deployment.client
+    assert client.callback_urls == ("https://app.example.com/cb",) and client.logout_urls == (
+        "https://app.example.com/",
+    )
+    assert client.allowed_oauth_scopes == ("openid", "email")
+
+
+def test_a_client_must_be_able_to_write_the_required_attributes() -> None:
+    from userpool.definition import DefinitionError
+
+    with pytest.raises(DefinitionError, match=r"clients\[0\].write_attributes: must include the required attribute"):
+        define_auth(
+            **SEED,
+            user_attributes={"given_name": {"required": True}},
+            clients=[{"name": "x", "write_attributes": ["email"]}],
+        )

@@ -12,6 +12,7 @@ import {
 	confirmSignUp,
 	confirmUserAttribute,
 	deleteUser,
+	deleteUserAttributes,
 	fetchAuthSession,
 	fetchUserAttributes,
 	getCurrentUser,
@@ -34,6 +35,7 @@ import {
 	calls,
 	callsSince,
 	cognito,
+	describeCalls,
 	expectError,
 	jwtPayload,
 	lastMessageId,
@@ -96,6 +98,10 @@ await step('signUp → CONFIRM_SIGN_UP with a masked email destination', async (
 	userSub = result.userId;
 });
 
+await step('signUp again with the same email → UsernameExistsException', async () => {
+	await expectError(signUp({ username: email, password, options: { userAttributes: { email } } }), 'UsernameExistsException');
+});
+
 await step('the sign-up code is in the outbox', async () => {
 	const message = await waitForCode(endpoint, email, { purpose: 'sign_up' });
 	assert.equal(message.channel, 'EMAIL');
@@ -132,8 +138,22 @@ await step('confirmSignUp with the code → isSignUpComplete', async () => {
 	assert.equal(result.nextStep.signUpStep, 'DONE');
 });
 
+await step('confirmSignUp again → NotAuthorizedException; resendSignUpCode when confirmed → InvalidParameterException', async () => {
+	const again = await expectError(confirmSignUp({ username: email, confirmationCode: code }), 'NotAuthorizedException');
+	assert.match(again.message, /Current status is CONFIRMED/);
+	const resent = await expectError(resendSignUpCode({ username: email }), 'InvalidParameterException');
+	assert.equal(resent.message, 'User is already confirmed.');
+});
+
 await step('signIn with a wrong password → NotAuthorizedException', async () => {
 	await expectError(signIn({ username: email, password: `${password}x` }), 'NotAuthorizedException');
+});
+
+await step('signIn as a user who does not exist → the same NotAuthorizedException after a full SRP exchange', async () => {
+	const mark = calls.length;
+	const error = await expectError(signIn({ username: uniqueEmail('nobody'), password }), 'NotAuthorizedException');
+	assert.equal(error.message, 'Incorrect username or password.');
+	assert.deepEqual(callsSince(mark).map((c) => `${c.target}=${c.status}`), ['InitiateAuth=200', 'RespondToAuthChallenge=400']);
 });
 
 await step('signIn (USER_SRP_AUTH + PASSWORD_VERIFIER) → DONE', async () => {
@@ -173,6 +193,37 @@ await step('updateUserAttributes({given_name, family_name}) → shown by fetchUs
 	assert.equal(attributes.family_name, 'Lovelace');
 });
 
+await step('updateUserAttributes with an unknown attribute → InvalidParameterException, nothing changed', async () => {
+	const error = await expectError(
+		updateUserAttributes({ userAttributes: { given_name: 'Augusta', favourite_colour: 'blue' } }),
+		'InvalidParameterException',
+	);
+	assert.match(error.message, /favourite_colour/);
+	assert.equal((await fetchUserAttributes()).given_name, 'Ada');
+});
+
+await step('deleteUserAttributes([family_name]) (DeleteUserAttributes) → gone from fetchUserAttributes', async () => {
+	const mark = calls.length;
+	await deleteUserAttributes({ userAttributeKeys: ['family_name'] });
+	assertCalls(mark, ['DeleteUserAttributes']);
+	const attributes = await fetchUserAttributes();
+	assert.equal(attributes.family_name, undefined);
+	assert.equal(attributes.given_name, 'Ada');
+});
+
+await step('deleteUserAttributes of the required email → InvalidParameterException; of sub → NotAuthorizedException', async () => {
+	const required = await expectError(deleteUserAttributes({ userAttributeKeys: ['email'] }), 'InvalidParameterException');
+	assert.match(required.message, /email: The attribute email is required/);
+	await expectError(deleteUserAttributes({ userAttributeKeys: ['sub'] }), 'NotAuthorizedException');
+	const attributes = await fetchUserAttributes();
+	assert.equal(attributes.email, email);
+	assert.equal(attributes.email_verified, 'true');
+});
+
+await step('sendUserAttributeVerificationCode for an attribute the user lacks → InvalidParameterException', async () => {
+	await expectError(sendUserAttributeVerificationCode({ userAttributeKey: 'phone_number' }), 'InvalidParameterException');
+});
+
 await step('fetchAuthSession({forceRefresh}) → GetTokensFromRefreshToken, same origin_jti, new jti', async () => {
 	const before = await session();
 	const mark = calls.length;
@@ -197,6 +248,13 @@ await step('fetchAuthSession({forceRefresh}) → GetTokensFromRefreshToken, same
 	assert.equal((await fetchUserAttributes()).email, email);
 });
 
+await step('updatePassword with a wrong old password → NotAuthorizedException; with a weak one → InvalidPasswordException', async () => {
+	await expectError(updatePassword({ oldPassword: `${password}x`, newPassword: newPassword() }), 'NotAuthorizedException');
+	const weak = await expectError(updatePassword({ oldPassword: password, newPassword: 'weak' }), 'InvalidPasswordException');
+	assert.match(weak.message, /Password did not conform with password policy/);
+	assert.equal((await fetchUserAttributes()).email, email); // still signed in
+});
+
 await step('updatePassword (ChangePassword)', async () => {
 	const mark = calls.length;
 	const next = newPassword();
@@ -209,6 +267,13 @@ await step('updatePassword (ChangePassword)', async () => {
 await step('signOut, then signIn with the old password is refused', async () => {
 	await signOut();
 	await expectError(signIn({ username: email, password: oldPassword }), 'NotAuthorizedException');
+});
+
+await step('signed out: getCurrentUser and fetchUserAttributes → UserUnAuthenticatedException, no Cognito call', async () => {
+	const mark = calls.length;
+	await expectError(getCurrentUser(), 'UserUnAuthenticatedException');
+	await expectError(fetchUserAttributes(), 'UserUnAuthenticatedException');
+	assert.equal(callsSince(mark).length, 0, `calls: ${describeCalls(callsSince(mark))}`);
 });
 
 await step('signIn with the new password → DONE', async () => {
@@ -228,6 +293,14 @@ await step('resetPassword → CONFIRM_RESET_PASSWORD_WITH_CODE, code in the outb
 	code = (await waitForCode(endpoint, email, { after: before, purpose: 'forgot_password' })).code;
 });
 
+await step('confirmResetPassword with a wrong code → CodeMismatchException; with a weak password → InvalidPasswordException', async () => {
+	const wrong = code === '000000' ? '111111' : '000000';
+	await expectError(confirmResetPassword({ username: email, confirmationCode: wrong, newPassword: newPassword() }),
+		'CodeMismatchException');
+	await expectError(confirmResetPassword({ username: email, confirmationCode: code, newPassword: 'weak' }),
+		'InvalidPasswordException'); // the policy is checked before the code is spent
+});
+
 await step('confirmResetPassword with the code, then signIn with the reset password', async () => {
 	const next = newPassword();
 	await confirmResetPassword({ username: email, confirmationCode: code, newPassword: next });
@@ -237,6 +310,20 @@ await step('confirmResetPassword with the code, then signIn with the reset passw
 	const result = await signIn({ username: email, password });
 	assert.equal(result.isSignedIn, true);
 	assertCalls(mark, SRP_SIGN_IN);
+});
+
+await step('resetPassword past the resend cooldown → LimitExceededException (retried by Amplify), nothing sent', async () => {
+	for (let sent = 1; sent < 5; sent += 1) { // the server allows 5 codes back to back; one went out above
+		await resetPassword({ username: email });
+	}
+	const before = await lastMessageId(endpoint, email);
+	const mark = calls.length;
+	const error = await expectError(resetPassword({ username: email }), 'LimitExceededException');
+	assert.equal(error.message, 'Attempt limit exceeded, please try after some time.');
+	const attempts = callsSince(mark);
+	assert.ok(attempts.length >= 1 && attempts.every((c) => c.target === 'ForgotPassword' && c.status === 400),
+		`calls: ${describeCalls(attempts)}`);
+	assert.equal(await lastMessageId(endpoint, email), before, 'a refused send still sent a message');
 });
 
 await step('signOut() revokes the session (RevokeToken): old access and refresh tokens refused', async () => {
@@ -281,6 +368,20 @@ await step('signIn with authFlowType USER_PASSWORD_AUTH → DONE', async () => {
 	await signOut();
 });
 
+await step('fetchAuthSession({forceRefresh}) after a sign-out elsewhere → no tokens, signed out', async () => {
+	await signIn({ username: email, password });
+	const { accessToken } = await session();
+	const out = await cognito(endpoint, 'GlobalSignOut', { AccessToken: accessToken.toString() }); // another device
+	assert.equal(out.status, 200, JSON.stringify(out.body));
+	const mark = calls.length;
+	const { tokens } = await fetchAuthSession({ forceRefresh: true });
+	assert.equal(tokens, undefined, 'fetchAuthSession still returned tokens');
+	const [refresh] = callsSince(mark);
+	assert.equal(`${refresh?.target} ${refresh?.status} ${refresh?.error?.split(':')[0]}`,
+		'GetTokensFromRefreshToken 400 NotAuthorizedException');
+	await expectError(getCurrentUser(), 'UserUnAuthenticatedException');
+});
+
 // ------------------------------------------------------------------------- beyond the basic journey
 
 const email2 = uniqueEmail('amplify-auto');
@@ -301,6 +402,10 @@ await step('a second user: signUp with autoSignIn → confirmSignUp → COMPLETE
 	assert.equal(signedIn.nextStep.signInStep, 'DONE');
 	assertCalls(mark, SRP_SIGN_IN);
 	assert.equal((await getCurrentUser()).userId, userSub2);
+});
+
+await step('autoSignIn once more → AutoSignInException (the flow is complete)', async () => {
+	await expectError(autoSignIn(), 'AutoSignInException');
 });
 
 const email3 = uniqueEmail('amplify-moved');
@@ -350,6 +455,11 @@ await step('deleteUser (DeleteUser) → signed out; the user can no longer sign 
 	const r = await cognito(endpoint, 'GetUser', { AccessToken: accessToken.toString() });
 	assert.equal(r.status, 400, `GetUser for a deleted user answered ${r.status}`);
 	await expectError(signIn({ username: email3, password: password2 }), 'NotAuthorizedException');
+});
+
+await step('deleteUser and deleteUserAttributes when signed out → UserUnAuthenticatedException', async () => {
+	await expectError(deleteUser(), 'UserUnAuthenticatedException');
+	await expectError(deleteUserAttributes({ userAttributeKeys: ['given_name'] }), 'UserUnAuthenticatedException');
 });
 
 console.log(`# done: ${calls.length} Cognito calls`);

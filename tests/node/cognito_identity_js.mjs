@@ -37,6 +37,16 @@ console.log(`# amazon-cognito-identity-js against ${endpoint} pool ${poolId} as 
 
 const SRP_SIGN_IN = ['InitiateAuth(USER_SRP_AUTH)', 'RespondToAuthChallenge(PASSWORD_VERIFIER)'];
 
+/**
+ * Assert a sign-in made exactly `flowCalls`, plus the ConfirmDevice the library sends by itself when the
+ * result carries NewDeviceMetadata (device tracking is on by default).
+ */
+const assertSignInCalls = (mark, flowCalls) => {
+	const seen = callsSince(mark);
+	const confirmed = seen.length === flowCalls.length + 1 && seen.at(-1).target === 'ConfirmDevice';
+	return assertCalls(mark, confirmed ? [...flowCalls, 'ConfirmDevice'] : flowCalls);
+};
+
 // ------------------------------------------------------------------------- the library's callbacks as promises
 
 const nodeback = (resolve, reject) => (err, result) => (err ? reject(err) : resolve(result));
@@ -67,6 +77,16 @@ const attributesOf = async (user) =>
 
 const newUser = () => new CognitoUser({ Username: email, Pool: pool });
 
+/** getAttributeVerificationCode / verifyAttribute take a callback map, not a node callback. */
+const sendAttributeCode = (u, name) =>
+	new Promise((resolve, reject) =>
+		u.getAttributeVerificationCode(name, { onSuccess: resolve, onFailure: reject, inputVerificationCode: resolve }));
+
+const verifyAttribute = (u, name, value) =>
+	new Promise((resolve, reject) => u.verifyAttribute(name, value, { onSuccess: resolve, onFailure: reject }));
+
+const wrongCode = (right) => (right === '000000' ? '111111' : '000000');
+
 // ------------------------------------------------------------------------- the journey
 
 let user;
@@ -86,6 +106,11 @@ await step('signUp → unconfirmed, a UUID sub, a masked email destination', asy
 	user = result.user;
 	userSub = result.userSub;
 	code = (await waitForCode(endpoint, email, { purpose: 'sign_up' })).code;
+});
+
+await step('signUp again with the same email → UsernameExistsException', async () => {
+	await expectError(signUp(email, password, [new CognitoUserAttribute({ Name: 'email', Value: email })]),
+		'UsernameExistsException');
 });
 
 await step('confirmRegistration with a wrong code → CodeMismatchException', async () => {
@@ -112,6 +137,11 @@ await step('confirmRegistration with the code → SUCCESS', async () => {
 	assert.equal(await call(user, 'confirmRegistration', code, true), 'SUCCESS');
 });
 
+await step('resendConfirmationCode when confirmed → InvalidParameterException', async () => {
+	const error = await expectError(call(newUser(), 'resendConfirmationCode'), 'InvalidParameterException');
+	assert.equal(error.message, 'User is already confirmed.');
+});
+
 await step('authenticateUser with a wrong password → NotAuthorizedException', async () => {
 	await expectError(authenticate(newUser(), `${password}x`), 'NotAuthorizedException');
 });
@@ -120,7 +150,7 @@ await step('authenticateUser (USER_SRP_AUTH + PASSWORD_VERIFIER) → a valid ses
 	user = newUser();
 	const mark = calls.length;
 	session = await authenticate(user, password);
-	assertCalls(mark, SRP_SIGN_IN);
+	assertSignInCalls(mark, SRP_SIGN_IN);
 	assert.ok(session.isValid(), 'session not valid');
 	const id = session.getIdToken().payload;
 	assert.equal(id['cognito:username'], user.getUsername());
@@ -153,6 +183,53 @@ await step('updateAttributes({given_name, family_name}) → shown by getUserAttr
 	assert.equal(attributes.family_name, 'Hopper');
 });
 
+await step('updateAttributes with an unknown attribute → InvalidParameterException, nothing changed', async () => {
+	const error = await expectError(call(user, 'updateAttributes', [
+		new CognitoUserAttribute({ Name: 'given_name', Value: 'Amazing Grace' }),
+		new CognitoUserAttribute({ Name: 'shoe_size', Value: '38' }),
+	]), 'InvalidParameterException');
+	assert.match(error.message, /shoe_size/);
+	assert.equal((await attributesOf(user)).given_name, 'Grace');
+});
+
+await step('deleteAttributes([family_name]) (DeleteUserAttributes) → SUCCESS, gone', async () => {
+	const mark = calls.length;
+	assert.equal(await call(user, 'deleteAttributes', ['family_name']), 'SUCCESS');
+	// the library then reloads the user and refreshes the session (getUserData with bypassCache)
+	assertCalls(mark, ['DeleteUserAttributes', 'GetUser', 'InitiateAuth(REFRESH_TOKEN_AUTH)']);
+	const attributes = await attributesOf(user);
+	assert.equal(attributes.family_name, undefined);
+	assert.equal(attributes.given_name, 'Grace');
+});
+
+await step('deleteAttributes of the required email → InvalidParameterException; of an unknown one too', async () => {
+	const required = await expectError(call(user, 'deleteAttributes', ['email']), 'InvalidParameterException');
+	assert.match(required.message, /email: The attribute email is required/);
+	const unknown = await expectError(call(user, 'deleteAttributes', ['given_name', 'shoe_size']), 'InvalidParameterException');
+	assert.match(unknown.message, /Type for attribute \{shoe_size\} could not be determined/);
+	const attributes = await attributesOf(user);
+	assert.equal(attributes.email, email);
+	assert.equal(attributes.given_name, 'Grace'); // all or nothing
+});
+
+await step('getAttributeVerificationCode(email) → verifyAttribute: a wrong code refused, the right one → SUCCESS', async () => {
+	const before = await lastMessageId(endpoint, email);
+	const mark = calls.length;
+	const sent = await sendAttributeCode(user, 'email');
+	assertCalls(mark, ['GetUserAttributeVerificationCode']);
+	assert.equal(sent.CodeDeliveryDetails?.DeliveryMedium, 'EMAIL');
+	assert.equal(sent.CodeDeliveryDetails?.AttributeName, 'email');
+	const message = await waitForCode(endpoint, email, { after: before, purpose: 'verify:email' });
+	await expectError(verifyAttribute(user, 'email', wrongCode(message.code)), 'CodeMismatchException');
+	assert.equal(await verifyAttribute(user, 'email', message.code), 'SUCCESS');
+	assert.equal((await attributesOf(user)).email_verified, 'true');
+	await expectError(verifyAttribute(user, 'email', message.code), 'ExpiredCodeException'); // single use
+});
+
+await step('getAttributeVerificationCode for an attribute the user lacks → InvalidParameterException', async () => {
+	await expectError(sendAttributeCode(user, 'phone_number'), 'InvalidParameterException');
+});
+
 await step('refreshSession (REFRESH_TOKEN_AUTH) → a new access token, same origin_jti', async () => {
 	const before = session;
 	await new Promise((r) => setTimeout(r, 1100)); // a later iat
@@ -171,6 +248,12 @@ await step('refreshSession (REFRESH_TOKEN_AUTH) → a new access token, same ori
 	assert.equal((await attributesOf(user)).email, email); // the refreshed session is usable
 });
 
+await step('changePassword with a wrong old password → NotAuthorizedException; with a weak one → InvalidPasswordException', async () => {
+	await expectError(call(user, 'changePassword', `${password}x`, newPassword()), 'NotAuthorizedException');
+	await expectError(call(user, 'changePassword', password, 'weak'), 'InvalidPasswordException');
+	assert.equal((await attributesOf(user)).email, email); // still signed in
+});
+
 await step('changePassword → SUCCESS; the old password is refused, the new one works', async () => {
 	const old = password;
 	password = newPassword();
@@ -180,13 +263,19 @@ await step('changePassword → SUCCESS; the old password is refused, the new one
 	session = await authenticate(user, password);
 });
 
-await step('forgotPassword → code in the outbox → confirmPassword → sign in with it', async () => {
+await step('forgotPassword → code in the outbox → confirmPassword (wrong code, weak password refused) → sign in', async () => {
 	const forgetful = newUser();
 	const before = await lastMessageId(endpoint, email);
 	const delivery = await new Promise((resolve, reject) =>
 		forgetful.forgotPassword({ onSuccess: resolve, onFailure: reject, inputVerificationCode: resolve }));
 	assert.equal(delivery.CodeDeliveryDetails?.DeliveryMedium, 'EMAIL');
 	code = (await waitForCode(endpoint, email, { after: before, purpose: 'forgot_password' })).code;
+	await expectError(new Promise((resolve, reject) =>
+		forgetful.confirmPassword(wrongCode(code), newPassword(), { onSuccess: resolve, onFailure: reject })),
+	'CodeMismatchException');
+	await expectError(new Promise((resolve, reject) =>
+		forgetful.confirmPassword(code, 'weak', { onSuccess: resolve, onFailure: reject })),
+	'InvalidPasswordException');
 	const old = password;
 	password = newPassword();
 	assert.equal(await new Promise((resolve, reject) =>
@@ -201,7 +290,7 @@ await step('authenticateUser with USER_PASSWORD_AUTH → a valid session', async
 	plain.setAuthenticationFlowType('USER_PASSWORD_AUTH');
 	const mark = calls.length;
 	const result = await authenticate(plain, password);
-	assertCalls(mark, ['InitiateAuth(USER_PASSWORD_AUTH)']);
+	assertSignInCalls(mark, ['InitiateAuth(USER_PASSWORD_AUTH)']);
 	assert.ok(result.isValid());
 	assert.equal(result.getIdToken().payload.sub, userSub);
 });
@@ -225,6 +314,13 @@ await step('globalSignOut → the old access token and refresh token are refused
 	});
 	assert.equal(refresh.status, 400, `refresh after GlobalSignOut answered ${refresh.status} ${JSON.stringify(refresh.body)}`);
 	assert.equal(refresh.body?.__type, 'NotAuthorizedException', JSON.stringify(refresh.body));
+	// and through the library: refreshSession with the revoked refresh token
+	await expectError(call(holder, 'refreshSession', old.getRefreshToken()), 'NotAuthorizedException');
+	// globalSignOut with the revoked session fails too
+	const stale = newUser();
+	stale.setSignInUserSession(old);
+	await expectError(new Promise((resolve, reject) => stale.globalSignOut({ onSuccess: resolve, onFailure: reject })),
+		'NotAuthorizedException');
 });
 
 await step('signOut(callback) → RevokeToken; the old access token and refresh token are refused', async () => {
@@ -248,6 +344,12 @@ await step('deleteUser → SUCCESS; the user can no longer sign in', async () =>
 	assert.equal(await call(user, 'deleteUser'), 'SUCCESS');
 	assertCalls(mark, ['DeleteUser']);
 	await expectError(authenticate(newUser(), password), 'NotAuthorizedException');
+});
+
+await step('after deleteUser: getUserAttributes with the session the library kept → NotAuthorizedException', async () => {
+	const mark = calls.length;
+	await expectError(call(user, 'getUserAttributes'), 'NotAuthorizedException');
+	assert.deepEqual(callsSince(mark).map((c) => `${c.target}=${c.status}`), ['GetUser=400']);
 });
 
 console.log(`# done: ${calls.length} Cognito calls`);

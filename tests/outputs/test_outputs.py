@@ -61,6 +61,7 @@ CUSTOM = {
         "issuer": f"{ENDPOINT}/{POOL_ID}",
         "jwks_uri": f"{ENDPOINT}/{POOL_ID}/.well-known/jwks.json",
         "hosted_ui": f"{ENDPOINT}/login?client_id={CLIENT_ID}",
+        "clients": {},
     }
 }
 

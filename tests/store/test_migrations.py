@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _revision(conn: sa.Connection) -> str | None:
@@ -78,3 +78,25 @@ def test_upgrading_an_older_database_keeps_its_data(backend: Backend) -> None:
     with store.begin() as tx:
         assert tx.find_user(r.POOL, "email:ada@example.com") is not None
         assert tx.list_groups(r.POOL) == []
+
+
+def test_codes_from_before_0004_start_with_a_full_send_bucket(backend: Backend) -> None:
+    store = backend.open()
+    with store.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003")
+        conn.execute(
+            sa.text(
+                "INSERT INTO codes (pool_id, user_sub, purpose, code_hash, created_at, expires_at, attempts, "
+                "destination) VALUES (:pool, 'sub-1', 'sign_up', 'c0de', 1.0, 2.0, 1, 'email:ada@example.com')"
+            ),
+            {"pool": r.POOL},
+        )
+    migrate(store.engine, schema=backend.schema)
+    with store.begin() as tx:
+        code = tx.get_code(r.POOL, "sub-1", "sign_up")
+    assert code is not None and (code.attempts, code.send_count, code.window_started_at) == (1, 0, 0.0)
+    with store.begin() as tx:  # and the new columns take values like any other
+        tx.put_code(r.code("sub-1", "sign_up", send_count=3, window_started_at=r.T0 + 0.5))
+        assert tx.get_code(r.POOL, "sub-1", "sign_up") == r.code(
+            "sub-1", "sign_up", send_count=3, window_started_at=r.T0 + 0.5
+        )

@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -217,6 +217,42 @@ def messages(
     for m in found:
         code = f"  code: {m['code']}" if m.get("code") else ""
         console.print(f"#{m['id']} {m['channel']} to {m['to']}: {m['body']}{code}", markup=False)
+
+
+@app.command("clients")
+def clients(
+    app_dir: AppDir = Path(),
+    identifier: Identifier = None,
+    show_secrets: Annotated[bool, typer.Option("--show-secrets", help="Print client secrets too.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """The pool's app clients: the default one and the definition's `clients`."""
+    paths = _paths(app_dir, identifier)
+    if not paths.database.exists():
+        raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
+    defn = _load(paths.app_dir)
+    store = open_store(paths.database_url, Sealer(load_or_create_master_key(paths.master_key)))
+    try:
+        with store.begin() as tx:
+            pool = next((p for p in tx.list_pools() if p.name == defn.name), None)
+            found = [] if pool is None else list(tx.list_clients(pool.id))
+    finally:
+        store.close()
+    rows: list[dict[str, Any]] = [
+        {
+            "name": c.name,
+            "client_id": c.id,
+            "auth_flows": list(c.explicit_auth_flows),
+            "secret": (c.secret if show_secrets else "(hidden: --show-secrets)") if c.secret else None,
+        }
+        for c in found
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        secret = f"  secret: {row['secret']}" if row["secret"] else ""
+        console.print(f"{row['name']}: {row['client_id']}  ({', '.join(row['auth_flows'])}){secret}", markup=False)
 
 
 @app.command("delete")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Iterable, Mapping
 
 from userpool.core.context import Ctx
 from userpool.core.errors import InvalidParameterException, NotAuthorizedException, ResourceNotFoundException
@@ -46,3 +47,20 @@ def check_flow(client: Client, flow: str) -> None:
     allowed = set(client.explicit_auth_flows)
     if f"ALLOW_{flow}" not in allowed and flow not in allowed:
         raise InvalidParameterException(f"{flow} flow not enabled for this client")
+
+
+def readable(client: Client, attributes: Mapping[str, str]) -> dict[str, str]:
+    """The attributes this client may read (its ReadAttributes; `sub` always)."""
+    if not client.read_attributes:
+        return dict(attributes)
+    allowed = {"sub", *client.read_attributes}
+    return {name: value for name, value in attributes.items() if name in allowed}
+
+
+def check_writable(client: Client, names: Iterable[str]) -> None:
+    """Cognito's WriteAttributes: an attribute outside the client's list is refused, naming it."""
+    if not client.write_attributes:
+        return
+    for name in names:
+        if name not in client.write_attributes:
+            raise NotAuthorizedException(f"A client attempted to write unauthorized attribute: {name}")

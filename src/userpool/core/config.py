@@ -101,6 +101,8 @@ class PoolConfig:
     verification_style: Literal["CODE", "LINK"] = "CODE"
     mfa_mode: Literal["OFF", "OPTIONAL", "REQUIRED"] = "OFF"
     mfa_factors: tuple[str, ...] = ()  # "TOTP", "SMS", "EMAIL"
+    # Cognito's SignInPolicy.AllowedFirstAuthFactors: what a choice-based (USER_AUTH) sign-in may start with.
+    allowed_first_auth_factors: tuple[str, ...] = ("PASSWORD",)  # + "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"
     groups: tuple[str, ...] = ()  # from the definition; precedence is the position
     # Device tracking (Cognito's DeviceConfiguration). Off: sign-ins return no NewDeviceMetadata.
     device_tracking: bool = True

@@ -44,8 +44,11 @@ def send_code(
     return CodeDelivery(mask(value), "SMS", "phone_number")
 
 
-def simulated(login: str) -> CodeDelivery:
-    """What an unknown user is told when the pool hides whether users exist: a plausible masked target."""
+def simulated(ctx: Ctx, login: str, *, purpose: str, user: User | None = None) -> CodeDelivery:
+    """What a user is told when the pool hides whether users exist and no code goes out (unknown, or with
+    nowhere to send it): a plausible masked target. The pretend send counts against the resend cooldown
+    like a real one — the user's, or the login name's when there is no user — so the limit reveals nothing."""
+    codes.count_send(ctx, user.sub if user is not None else codes.unknown_subject(ctx, login), purpose)
     if login.startswith("+"):
         return CodeDelivery(mask(login), "SMS", "phone_number")
     return CodeDelivery(mask(login if "@" in login else f"{login}@{login}"), "EMAIL", "email")

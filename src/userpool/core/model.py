@@ -109,6 +109,10 @@ class OneTimeCode:
     expires_at: float
     attempts: int = 0
     destination: str = ""  # where it was sent, to bind a verification code to the value it verifies
+    # The resend cooldown (a token bucket per user and purpose, core/codes.py): sends not yet refilled,
+    # counted from `window_started_at`. The row outlives its code (`code_hash` "") while they matter.
+    send_count: int = 0
+    window_started_at: float = 0.0
 
 
 @dataclass

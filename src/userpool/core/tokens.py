@@ -11,6 +11,7 @@ import base64
 import hashlib
 from dataclasses import dataclass
 
+from userpool.core.clients import readable
 from userpool.core.context import Ctx
 from userpool.core.errors import (
     NotAuthorizedException,
@@ -26,12 +27,21 @@ _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
 
 @dataclass(frozen=True)
+class NewDevice:
+    """NewDeviceMetadata: the device a sign-in was just given; the client registers it with ConfirmDevice."""
+
+    key: str
+    group_key: str
+
+
+@dataclass(frozen=True)
 class AuthResult:
     access_token: str
     id_token: str
     expires_in: int
     refresh_token: str | None = None
     token_type: str = "Bearer"
+    new_device: NewDevice | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +63,11 @@ def new_opaque_token(ctx: Ctx, n: int = 32) -> str:
     return base64.urlsafe_b64encode(ctx.random.token_bytes(n)).rstrip(b"=").decode()
 
 
-def id_claims(user: User) -> dict[str, object]:
+def id_claims(user: User, client: Client | None = None) -> dict[str, object]:
+    """The user's attributes as ID-token claims, limited to what the client may read."""
+    attributes = user.attributes if client is None else readable(client, user.attributes)
     claims: dict[str, object] = {}
-    for name, value in user.attributes.items():
+    for name, value in attributes.items():
         claims[name] = value == "true" if name in _BOOLEAN_CLAIMS else value
     return claims
 
@@ -85,7 +97,7 @@ def _mint(
         "iat": now,
     }
     id_payload: dict[str, object] = {
-        **id_claims(user),
+        **id_claims(user, client),
         **common,
         "cognito:username": user.username,
         "aud": client.id,
@@ -159,18 +171,29 @@ def family_of(ctx: Ctx, refresh_token: object) -> tuple[RefreshToken, TokenSessi
 
 
 def refresh(
-    ctx: Ctx, client: Client, refresh_token: str, *, with_at_hash: bool = False, rotate: bool | None = None
+    ctx: Ctx,
+    client: Client,
+    refresh_token: str,
+    *,
+    with_at_hash: bool = False,
+    rotate: bool | None = None,
+    device_key: str | None = None,
 ) -> AuthResult:
     """New ID and access tokens from a refresh token: same family, same auth_time, new jti.
 
     With rotation (the client's setting, unless `rotate` says otherwise) the result carries a new refresh
     token and the given one is retired; a retired token used again after the client's grace period revokes
-    the whole family (RefreshTokenReuseException) — someone else has a copy."""
+    the whole family (RefreshTokenReuseException) — someone else has a copy. A `device_key` (the client's
+    DEVICE_KEY) must be the family's device when it has one; the family's device stays on the tokens."""
     invalid = NotAuthorizedException("Invalid Refresh Token")
     found = family_of(ctx, refresh_token)
     if found is None or found[1].client_id != client.id:
         raise invalid
     stored, family = found
+    # Checked before anything is written, so a wrong key never retires a rotating token. A family without a
+    # device (hosted UI, tracking off) ignores the key: Amplify sends whatever device it last remembered.
+    if device_key and family.device_key and ctx.pool.device_tracking and device_key != family.device_key:
+        raise NotAuthorizedException("Invalid device key given.")
     now = ctx.now()
     if family.revoked_at is not None:
         raise NotAuthorizedException("Refresh Token has been revoked")

@@ -180,6 +180,17 @@ def mfa_factors(defn: AuthDefinition) -> tuple[str, ...]:
     return tuple(name for name, on in (("SMS", mfa.sms), ("TOTP", mfa.totp), ("EMAIL", mfa.email)) if on)
 
 
+def first_auth_factors(defn: AuthDefinition) -> tuple[str, ...]:
+    """Cognito's AllowedFirstAuthFactors, as Amplify's construct derives them from `login_with`."""
+    login = defn.login_with
+    optional = (
+        ("EMAIL_OTP", bool(login.email and login.email.otp_login)),
+        ("SMS_OTP", bool(login.phone and login.phone.otp_login)),
+        ("WEB_AUTHN", bool(login.web_authn)),
+    )
+    return ("PASSWORD", *(name for name, on in optional if on))
+
+
 def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
     p = defn.password_policy
     recovery = account_recovery(defn)
@@ -206,6 +217,7 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         verification_style=email.verification_email_style if email is not None else "CODE",
         mfa_mode=defn.multifactor.mode,
         mfa_factors=mfa_factors(defn),
+        allowed_first_auth_factors=first_auth_factors(defn),
         groups=tuple(defn.groups),
         triggers=dict(defn.triggers),
         device_tracking=defn.devices is not None,

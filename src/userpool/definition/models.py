@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from userpool.definition.attributes import NAME_TO_COGNITO, STANDARD_OPTION_NAMES
 from userpool.definition.naming import snake
@@ -533,9 +533,11 @@ class AuthDefinition(_Model):
 
     @field_validator("clients")
     @classmethod
-    def _client_names(cls, clients: list[AppClient]) -> list[AppClient]:
+    def _client_names(cls, clients: list[AppClient], info: ValidationInfo) -> list[AppClient]:
         seen: set[str] = set()
         for client in clients:
+            if client.name.endswith("-web") and client.name[:-4] == info.data.get("name", "amplifyAuth"):
+                raise ValueError(f"client name {client.name!r} is the default client's; choose another")
             if client.name in seen:
                 raise ValueError(f"client {client.name!r} is declared twice")
             seen.add(client.name)
@@ -568,6 +570,14 @@ class AuthDefinition(_Model):
             raise ValueError("multifactor.email: email MFA needs login_with email (the code goes to the user's email)")
         if mfa.email and self.senders.email is None:
             raise ValueError("multifactor.email: email MFA needs senders.email (an SMTP sender), as in Amplify")
+        required = [n for n, a in self.user_attributes.items() if isinstance(a, StandardAttribute) and a.required]
+        for i, client in enumerate(self.clients):
+            missing = [n for n in required if client.write_attributes is not None and n not in client.write_attributes]
+            if missing:
+                raise ValueError(
+                    f"clients[{i}].write_attributes: must include the required attribute(s) {', '.join(missing)}, "
+                    "or users could not sign up through that client"
+                )
         challenge = self.passwordless_options.preferred_challenge
         needs = {
             "EMAIL_OTP": bool(login.email and login.email.otp_login),

@@ -86,6 +86,9 @@ def build_outputs(
                 "issuer": f"{endpoint}/{pool_id}",
                 "jwks_uri": f"{endpoint}/{pool_id}/.well-known/jwks.json",
                 "hosted_ui": f"{endpoint}/login?client_id={client_id}",
+                # The definition's other app clients by name; their secrets never go in this file
+                # (`userpool sandbox clients --show-secrets` prints them).
+                "clients": {c.name: c.id for c in deployment.clients},
             }
         },
     }

@@ -11,7 +11,8 @@ from typing import Any
 
 from userpool.core.attributes import parse_attribute_list, to_wire
 from userpool.core.delivery import CodeDelivery
-from userpool.core.flows import account, recovery, sign_in, sign_up
+from userpool.core.flows import account, devices, recovery, sign_in, sign_up
+from userpool.core.model import Device
 from userpool.core.tokens import AuthResult
 from userpool.service import UserPool
 
@@ -27,6 +28,12 @@ def _attributes(body: Body, key: str) -> dict[str, str]:
     return parse_attribute_list((a["Name"], a.get("Value") or "") for a in body.get(key) or [])
 
 
+def _strings(body: Body, key: str) -> dict[str, str]:
+    """A string map, null values as empty strings: amazon-cognito-identity-js answers again with
+    DEVICE_KEY: null to say "no device" after "Device does not exist."."""
+    return {k: "" if v is None else v for k, v in (body.get(key) or {}).items()}
+
+
 def _auth_result(result: AuthResult) -> Body:
     out: Body = {
         "AccessToken": result.access_token,
@@ -36,7 +43,21 @@ def _auth_result(result: AuthResult) -> Body:
     }
     if result.refresh_token is not None:
         out["RefreshToken"] = result.refresh_token
+    if result.new_device is not None:
+        out["NewDeviceMetadata"] = {"DeviceKey": result.new_device.key, "DeviceGroupKey": result.new_device.group_key}
     return out
+
+
+def _device(d: Device) -> Body:
+    attributes = [("device_status", "valid"), ("device_name", d.name), ("last_ip_used", d.last_ip)]
+    attributes.append(("device_remembered_status", "remembered" if d.remembered else "not_remembered"))
+    return {
+        "DeviceKey": d.key,
+        "DeviceAttributes": [{"Name": name, "Value": value} for name, value in attributes if value],
+        "DeviceCreateDate": d.created_at,
+        "DeviceLastModifiedDate": d.last_modified_at,
+        "DeviceLastAuthenticatedDate": d.last_authenticated_at or d.created_at,
+    }
 
 
 def _step(step: sign_in.SignInStep) -> Body:
@@ -89,7 +110,7 @@ def initiate_auth_action(pool: UserPool, body: Body) -> Body:
         sign_in.initiate_auth,
         client_id=body["ClientId"],
         flow=body["AuthFlow"],
-        params=dict(body.get("AuthParameters") or {}),
+        params=_strings(body, "AuthParameters"),
     )
     return _step(step)
 
@@ -99,7 +120,7 @@ def respond_to_auth_challenge_action(pool: UserPool, body: Body) -> Body:
         sign_in.respond_to_auth_challenge,
         client_id=body["ClientId"],
         challenge=body["ChallengeName"],
-        responses=dict(body.get("ChallengeResponses") or {}),
+        responses=_strings(body, "ChallengeResponses"),
         session=body.get("Session"),
     )
     return _step(step)
@@ -111,6 +132,7 @@ def get_tokens_from_refresh_token_action(pool: UserPool, body: Body) -> Body:
         client_id=body["ClientId"],
         refresh_token=body["RefreshToken"],
         client_secret=body.get("ClientSecret"),
+        device_key=body.get("DeviceKey"),
     )
     return {"AuthenticationResult": _auth_result(result)}
 
@@ -127,6 +149,16 @@ def update_user_attributes_action(pool: UserPool, body: Body) -> Body:
         attributes=_attributes(body, "UserAttributes"),
     )
     return {"CodeDeliveryDetailsList": [_delivery(d) for d in deliveries]}
+
+
+def delete_user_attributes_action(pool: UserPool, body: Body) -> Body:
+    pool.run(account.delete_user_attributes, access_token=body["AccessToken"], names=list(body["UserAttributeNames"]))
+    return {}
+
+
+def get_user_auth_factors_action(pool: UserPool, body: Body) -> Body:
+    factors = pool.run(account.get_user_auth_factors, access_token=body["AccessToken"])
+    return {"Username": factors.username, "ConfiguredUserAuthFactors": list(factors.configured)}
 
 
 def get_user_attribute_verification_code_action(pool: UserPool, body: Body) -> Body:
@@ -200,6 +232,50 @@ def delete_user_action(pool: UserPool, body: Body) -> Body:
     return {}
 
 
+def confirm_device_action(pool: UserPool, body: Body) -> Body:
+    necessary = pool.run(
+        devices.confirm_device,
+        access_token=body["AccessToken"],
+        device_key=body["DeviceKey"],
+        verifier_config=body.get("DeviceSecretVerifierConfig"),
+        name=body.get("DeviceName"),
+    )
+    return {"UserConfirmationNecessary": necessary}
+
+
+def get_device_action(pool: UserPool, body: Body) -> Body:
+    device = pool.run(devices.get_device, access_token=body.get("AccessToken"), device_key=body["DeviceKey"])
+    return {"Device": _device(device)}
+
+
+def list_devices_action(pool: UserPool, body: Body) -> Body:
+    found, token = pool.run(
+        devices.list_devices,
+        access_token=body["AccessToken"],
+        limit=body.get("Limit"),
+        pagination_token=body.get("PaginationToken"),
+    )
+    out: Body = {"Devices": [_device(d) for d in found]}
+    if token is not None:
+        out["PaginationToken"] = token
+    return out
+
+
+def forget_device_action(pool: UserPool, body: Body) -> Body:
+    pool.run(devices.forget_device, access_token=body.get("AccessToken"), device_key=body["DeviceKey"])
+    return {}
+
+
+def update_device_status_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        devices.update_device_status,
+        access_token=body["AccessToken"],
+        device_key=body["DeviceKey"],
+        status=body.get("DeviceRememberedStatus"),
+    )
+    return {}
+
+
 ACTIONS: dict[str, Handler] = {
     "SignUp": sign_up_action,
     "ConfirmSignUp": confirm_sign_up_action,
@@ -209,6 +285,7 @@ ACTIONS: dict[str, Handler] = {
     "GetTokensFromRefreshToken": get_tokens_from_refresh_token_action,
     "GetUser": get_user_action,
     "UpdateUserAttributes": update_user_attributes_action,
+    "DeleteUserAttributes": delete_user_attributes_action,
     "GetUserAttributeVerificationCode": get_user_attribute_verification_code_action,
     "VerifyUserAttribute": verify_user_attribute_action,
     "ChangePassword": change_password_action,
@@ -217,4 +294,10 @@ ACTIONS: dict[str, Handler] = {
     "GlobalSignOut": global_sign_out_action,
     "RevokeToken": revoke_token_action,
     "DeleteUser": delete_user_action,
+    "GetUserAuthFactors": get_user_auth_factors_action,
+    "ConfirmDevice": confirm_device_action,
+    "GetDevice": get_device_action,
+    "ListDevices": list_devices_action,
+    "ForgetDevice": forget_device_action,
+    "UpdateDeviceStatus": update_device_status_action,
 }

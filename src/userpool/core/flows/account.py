@@ -1,5 +1,5 @@
-"""What a signed-in user does with their access token: read and change attributes, verify an email or
-phone, change the password, sign out everywhere, delete the account.
+"""What a signed-in user does with their access token: read, change and delete attributes, verify an
+email or phone, list their sign-in factors, change the password, sign out everywhere, delete the account.
 
 Changing a verified email or phone keeps the old value active until the new one is verified with a code
 (Cognito's "keep original attribute value active when an update is pending", which Amplify turns on).
@@ -7,9 +7,12 @@ Changing a verified email or phone keeps the old value active until the new one 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+
 from userpool.core import attributes as attrs
 from userpool.core import codes, tokens
-from userpool.core.clients import check_client_secret, get_client
+from userpool.core.clients import check_client_secret, check_writable, get_client, readable
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password, verify_password
 from userpool.core.delivery import CodeDelivery, send_code
@@ -19,7 +22,9 @@ from userpool.core.model import User
 
 
 def get_user(ctx: Ctx, *, access_token: str) -> User:
-    return tokens.authenticate(ctx, access_token).user
+    """The user as the calling client may see them (its ReadAttributes)."""
+    caller = tokens.authenticate(ctx, access_token)
+    return replace(caller.user, attributes=readable(caller.client, caller.user.attributes))
 
 
 def _send_verification(ctx: Ctx, user: User, attribute: str, value: str) -> CodeDelivery:
@@ -37,7 +42,9 @@ def _send_verification(ctx: Ctx, user: User, attribute: str, value: str) -> Code
 
 
 def update_user_attributes(ctx: Ctx, *, access_token: str, attributes: dict[str, str]) -> list[CodeDelivery]:
-    user = tokens.authenticate(ctx, access_token).user
+    caller = tokens.authenticate(ctx, access_token)
+    user = caller.user
+    check_writable(caller.client, attributes)
     values = dict(attributes)
     if "email" in values:
         values["email"] = values["email"].strip()
@@ -86,6 +93,66 @@ def verify_user_attribute(ctx: Ctx, *, access_token: str, attribute: str, code: 
     user.attributes[attrs.verified_flag(attribute)] = "true"
     user.pending_attributes.pop(attribute, None)
     save_user(ctx, user)
+
+
+def _keep_a_sign_in(ctx: Ctx, user: User, names: Collection[str]) -> None:
+    """With email/phone as the username the user signs in with those alone (their real user name is a
+    UUID nobody types), so deleting the last one they have would lock them out: refused, as the schema
+    refuses deleting a required attribute."""
+    kinds = ctx.pool.username_attributes
+    if any(user.attributes.get(kind) and kind not in names for kind in kinds):
+        return
+    for name in names:
+        if name in kinds and user.attributes.get(name):
+            raise InvalidParameterException(f"User {name} cannot be deleted, since username attribute is {name}")
+
+
+def delete_user_attributes(ctx: Ctx, *, access_token: str, names: list[str]) -> None:
+    """DeleteUserAttributes. All or nothing: unknown names, read-only ones (`sub`, the `*_verified` flags),
+    required ones, ones the client may not write, and the user's last sign-in attribute are refused before
+    anything changes. Deleting an email or phone number deletes its verified flag, any new value waiting
+    for its code, and that code. A name the user has no value for is no error (as in Cognito)."""
+    caller = tokens.authenticate(ctx, access_token)
+    user = caller.user
+    wanted = list(dict.fromkeys(names))
+    unknown = [n for n in wanted if n not in attrs.READ_ONLY and attrs.spec_for(ctx.pool, n) is None]
+    if unknown:
+        detail = ", ".join(f"Type for attribute {{{n}}} could not be determined" for n in unknown)
+        raise InvalidParameterException(f"Attributes did not conform to the schema: {detail}")
+    attrs.check_removable(ctx.pool, wanted)
+    check_writable(caller.client, wanted)
+    _keep_a_sign_in(ctx, user, wanted)
+    present = [n for n in wanted if n in user.attributes or n in user.pending_attributes]
+    for name in present:
+        user.attributes.pop(name, None)
+        if name in attrs.VERIFIABLE:
+            user.attributes.pop(attrs.verified_flag(name), None)
+            user.pending_attributes.pop(name, None)
+            codes.revoke(ctx, user, f"verify:{name}")
+    if present:
+        save_user(ctx, user)
+
+
+@dataclass(frozen=True)
+class AuthFactors:
+    username: str
+    configured: tuple[str, ...]  # ConfiguredUserAuthFactors: PASSWORD, EMAIL_OTP, SMS_OTP
+
+
+_OTP_FACTORS = (("EMAIL_OTP", "email"), ("SMS_OTP", "phone_number"))
+
+
+def get_user_auth_factors(ctx: Ctx, *, access_token: str) -> AuthFactors:
+    """GetUserAuthFactors: what this user can choose from in a choice-based (USER_AUTH) sign-in — their
+    password, and a one-time code to a verified email or phone when the pool allows that factor. (The MFA
+    settings of the answer come with MFA.)"""
+    user = tokens.authenticate(ctx, access_token).user
+    factors = ["PASSWORD"] if user.password_hash else []
+    for factor, attribute in _OTP_FACTORS:
+        verified = user.attributes.get(attrs.verified_flag(attribute)) == "true"
+        if factor in ctx.pool.allowed_first_auth_factors and user.attributes.get(attribute) and verified:
+            factors.append(factor)
+    return AuthFactors(username=user.username, configured=tuple(factors))
 
 
 def change_password(ctx: Ctx, *, access_token: str, previous: str | None, proposed: str) -> None:

@@ -37,13 +37,13 @@ def forgot_password(ctx: Ctx, *, client_id: str, username: str, secret_hash: str
     user = find_user(ctx, username)
     if user is None:
         if hide:
-            return simulated(username)
+            return simulated(ctx, username, purpose=PURPOSE)
         raise UserNotFoundException("Username/client id combination not found.")
     check_secret_hash(client, username, secret_hash)
     channel = _recovery_channel(ctx, user)
     if not user.enabled or channel is None:
         if hide:  # Cognito answers as if a code went out, so the answer reveals nothing about the account
-            return simulated(username)
+            return simulated(ctx, username, purpose=PURPOSE, user=user)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
         raise InvalidParameterException(

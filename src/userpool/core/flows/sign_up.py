@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from userpool.core import attributes as attrs
 from userpool.core import codes
-from userpool.core.clients import check_secret_hash, get_client
+from userpool.core.clients import check_secret_hash, check_writable, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
 from userpool.core.delivery import CodeDelivery, send_code, simulated
@@ -105,6 +105,7 @@ def sign_up(
     _place_username(ctx, username, values)
     if "email" in values:
         values["email"] = values["email"].strip()
+    check_writable(client, attributes)  # what the client wrote, not the username it gave
     attrs.check_client_write(ctx.pool, values, existing=None)
     attrs.check_required(ctx.pool, values)
     sub = ctx.random.uuid4()
@@ -158,7 +159,7 @@ def resend_confirmation_code(
     user = find_user(ctx, username)
     if user is None:
         if client.prevent_user_existence_errors:
-            return simulated(username)
+            return simulated(ctx, username, purpose=PURPOSE)
         raise UserNotFoundException("Username/client id combination not found.")
     if user.status != UserStatus.UNCONFIRMED:
         raise InvalidParameterException("User is already confirmed.")

@@ -161,6 +161,15 @@ class SqlTx:
         encoded = {name: _dumps(list(getattr(client, name))) for name in _CLIENT_LISTS}
         self._put(t.clients, _values(client, secret=secret, **encoded))
 
+    def delete_client(self, client_id: str) -> None:
+        """Delete the client; its sign-ins in progress and token families go with it (their tokens stop working)."""
+        ts = t.token_sessions
+        families = sa.select(ts.c.origin_jti).where(ts.c.client_id == client_id)
+        self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
+        for table in (t.token_sessions, t.auth_sessions, t.authorization_codes):
+            self._execute(sa.delete(table).where(table.c.client_id == client_id))
+        self._execute(sa.delete(t.clients).where(t.clients.c.id == client_id))
+
     def _client(self, row: Row[Any]) -> Client:
         r = row._asdict()
         for name in _CLIENT_LISTS:
@@ -304,9 +313,12 @@ class SqlTx:
         self._put(t.codes, _values(code))
 
     def get_code(self, pool_id: str, user_sub: str, purpose: str) -> OneTimeCode | None:
-        """The code even when expired: the core checks `expires_at`."""
+        """The code even when expired: the core checks `expires_at`. Every read is followed by a write of
+        the same row (an attempt or a send counted), so on PostgreSQL the row is locked until commit and a
+        concurrent request counts on top of this one; SQLite's BEGIN IMMEDIATE serialises them anyway."""
         c = t.codes
-        row = self._one(sa.select(c).where(c.c.pool_id == pool_id, c.c.user_sub == user_sub, c.c.purpose == purpose))
+        where = (c.c.pool_id == pool_id, c.c.user_sub == user_sub, c.c.purpose == purpose)
+        row = self._one(sa.select(c).where(*where).with_for_update())
         return None if row is None else OneTimeCode(**row._asdict())
 
     def delete_code(self, pool_id: str, user_sub: str, purpose: str) -> None:

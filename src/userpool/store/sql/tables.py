@@ -111,6 +111,8 @@ codes = sa.Table(
     sa.Column("expires_at", sa.Double, nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False),
     sa.Column("destination", sa.Text, nullable=False),
+    sa.Column("send_count", sa.Integer, nullable=False),  # the resend cooldown (migration 0004)
+    sa.Column("window_started_at", sa.Double, nullable=False),
     sa.Index("ix_codes_expires", "expires_at"),
 )
 
