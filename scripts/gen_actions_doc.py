@@ -23,7 +23,6 @@ _NOT_YET = [
         "the SigV4-signed admin API is planned",
     ),
     (("WebAuthn",), "passkeys (WebAuthn) are planned"),
-    (("SoftwareToken", "MFA", "SetUserSettings"), "multi-factor authentication is planned"),
     (
         (
             "IdentityProvider",

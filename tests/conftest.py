@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, mfa_sandbox
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
@@ -16,3 +17,17 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     box = start_sandbox(Path(tmp_path_factory.mktemp("app")))
     yield box
     box.stop()
+
+
+@pytest.fixture(scope="session")
+def mfa_optional(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """MFA OPTIONAL with TOTP, SMS and email: users turn factors on themselves."""
+    with mfa_sandbox(Path(tmp_path_factory.mktemp("mfa-optional")), "OPTIONAL", OPTIONAL_FACTORS) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def mfa_required(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """MFA REQUIRED with TOTP only: a user without it sets it up during sign-in (MFA_SETUP)."""
+    with mfa_sandbox(Path(tmp_path_factory.mktemp("mfa-required")), "REQUIRED", REQUIRED_FACTORS) as box:
+        yield box

@@ -14,6 +14,7 @@ from userpool.definition.compile import pool_config
 from userpool.deploy import Deployment, deploy
 from userpool.service import UserPool
 from userpool.system import SystemClock, SystemRandom
+from userpool.triggers_runner import ThreadTriggerRunner
 
 DEFAULT_REGION = "us-east-1"
 
@@ -48,5 +49,6 @@ def open_pool(
         signer=signer,
         courier=courier,
         default_client_id=deployment.client.id,
+        triggers=ThreadTriggerRunner(),
     )
     return pool, deployment

@@ -13,7 +13,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError
-from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner
+from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
 
@@ -34,6 +34,7 @@ class UserPool:
     signer: TokenSigner
     courier: Courier
     default_client_id: str
+    triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         config = self.config  # one request sees one definition, even across a redeploy
@@ -46,6 +47,7 @@ class UserPool:
                 hasher=self.hasher,
                 keyed=self.keyed,
                 signer=self.signer,
+                triggers=self.triggers,
             )
             try:
                 result = flow(ctx, *args, **kwargs)

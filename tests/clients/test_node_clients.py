@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.sandbox import Sandbox
+from tests.support.mfa_sandbox import force_change_password
+from tests.support.sandbox import PASSWORD, Sandbox, unique_email
 
 pytestmark = pytest.mark.node
 
@@ -42,12 +43,13 @@ def _text(output: str | bytes | None) -> str:
     return output.decode(errors="replace") if isinstance(output, bytes) else (output or "")
 
 
-def run_journey(node: str, sandbox: Sandbox, script: str) -> None:
+def run_journey(node: str, sandbox: Sandbox, script: str, **extra_env: str) -> None:
     env = {
         **os.environ,
         "USERPOOL_ENDPOINT": sandbox.endpoint,
         "USERPOOL_POOL_ID": sandbox.pool_id,
         "USERPOOL_CLIENT_ID": sandbox.client_id,
+        **extra_env,
     }
     command = [node, str(NODE_DIR / script)]
     try:
@@ -84,3 +86,19 @@ def test_aws_amplify_v6_devices(node: str, sandbox: Sandbox) -> None:
 def test_amazon_cognito_identity_js_devices(node: str, sandbox: Sandbox) -> None:
     """amazon-cognito-identity-js devices: setDeviceStatusRemembered, listDevices, device SRP, forgetDevice."""
     run_journey(node, sandbox, "cognito_identity_js_devices.mjs")
+
+
+def test_aws_amplify_v6_mfa(node: str, mfa_optional: Sandbox) -> None:
+    """aws-amplify v6 MFA: setUpTOTP, verifyTOTPSetup, updateMFAPreference, fetchMFAPreference, and confirmSignIn
+    for the TOTP, email and SMS codes and the MFA selection, each with a failure case."""
+    run_journey(node, mfa_optional, "amplify_mfa.mjs")
+
+
+def test_aws_amplify_v6_new_password_and_totp_setup(node: str, mfa_required: Sandbox) -> None:
+    """aws-amplify v6 in a REQUIRED pool: NEW_PASSWORD_REQUIRED for a user with a temporary password, then
+    CONTINUE_SIGN_IN_WITH_TOTP_SETUP, then the TOTP code at the next sign-in."""
+    email = unique_email("amplify-force")
+    force_change_password(mfa_required, email)
+    run_journey(
+        node, mfa_required, "amplify_mfa_setup.mjs", USERPOOL_FORCE_EMAIL=email, USERPOOL_FORCE_PASSWORD=PASSWORD
+    )

@@ -77,6 +77,7 @@ def user(sub: str = "7f1c3b2a-0000-4000-8000-000000000001", *keys: str, pool_id:
         srp_verifier="deadbeef" * 32,
         login_keys=frozenset(keys or (f"username:ada-{sub[-4:]}",)),
         version=0,
+        temporary_password_expires_at=T0 + 7 * 86400.5,
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 

@@ -123,6 +123,7 @@ def test_user_with_optional_fields_empty(store: SqlStore) -> None:
         srp_verifier=None,
         enabled=True,
         login_keys=frozenset(),
+        temporary_password_expires_at=None,
     )
     with store.begin() as tx:
         tx.insert_user(bare)

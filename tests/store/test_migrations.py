@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from userpool.store.sql import migrate
+from userpool.store.sql import migrate, tables
 from userpool.store.sql.engine import alembic_config
 from userpool.store.sql.tables import metadata
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def _revision(conn: sa.Connection) -> str | None:
@@ -73,7 +73,11 @@ def test_upgrading_an_older_database_keeps_its_data(backend: Backend) -> None:
     with store.engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0001")
     with store.begin() as tx:
-        tx.insert_user(r.user("sub-1", "email:ada@example.com"))
+        # The user as the code of 0001 wrote it: without the columns later migrations added to `users`.
+        values = tx._user_values(r.user("sub-1", "email:ada@example.com"))
+        del values["temporary_password_expires_at"]  # 0005
+        tx._conn.execute(sa.insert(tables.users).values(values))
+        tx._add_logins(r.POOL, "sub-1", ["email:ada@example.com"])
     migrate(store.engine, schema=backend.schema)
     with store.begin() as tx:
         assert tx.find_user(r.POOL, "email:ada@example.com") is not None

@@ -77,6 +77,35 @@ class PoolHarness:
         assert isinstance(step, AuthResult)
         return step
 
+    def respond(self, challenge: str, responses: dict[str, str], session: str | None = None) -> Any:
+        return self.pool.run(
+            sign_in.respond_to_auth_challenge,
+            client_id=self.client_id,
+            challenge=challenge,
+            responses=responses,
+            session=session,
+        )
+
+    def sign_in_step(self, username: str, password: str = PASSWORD) -> AuthResult | sign_in.Challenge:
+        """USER_PASSWORD_AUTH, whatever it answers (tokens or the first challenge after the password)."""
+        return self.pool.run(
+            sign_in.initiate_auth,
+            client_id=self.client_id,
+            flow="USER_PASSWORD_AUTH",
+            params={"USERNAME": username, "PASSWORD": password},
+        )
+
+    def set_attributes(self, sub: str, **attributes: str) -> None:
+        """Write attributes straight to the store (a verified phone, say, without its code journey)."""
+        with self.store.begin() as tx:
+            user = tx.get_user(self.pool.config.pool_id, sub)
+            assert user is not None
+            user.attributes.update(attributes)
+            tx.update_user(user)
+
+    def messages(self, purpose: str) -> list[Message]:
+        return [m for m in self.sent if m.purpose == purpose]
+
     def srp_start(self, username: str, password: str) -> tuple[AWSSRP, sign_in.Challenge]:
         client = AWSSRP(
             username=username,

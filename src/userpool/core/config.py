@@ -108,8 +108,11 @@ class PoolConfig:
     device_tracking: bool = True
     device_challenge_required_on_new_device: bool = False
     device_only_remembered_on_user_prompt: bool = True
-    # Python callables by Cognito trigger name (pre_sign_up, …); their running arrives with the triggers issue.
+    # Python callables by trigger name (pre_sign_up, …), run by core.triggers through Ctx.triggers.
     triggers: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    # The pre token generation event the trigger takes (Cognito's PreTokenGenerationConfig.LambdaVersion):
+    # V1_0 changes the ID token, V2_0 both tokens and the access token's scopes.
+    pre_token_generation_version: Literal["V1_0", "V2_0"] = "V1_0"
     case_sensitive: bool = False  # Amplify sets signInCaseSensitive: false
     signup_code_ttl: int = 24 * 3600
     reset_code_ttl: int = 3600

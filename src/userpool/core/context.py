@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from userpool.core.config import PoolConfig
 from userpool.core.model import Message
-from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner
+from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Tx
 
 
@@ -22,6 +22,9 @@ class Ctx:
     # Messages the flow wants sent. The caller delivers them only after the unit of work commits, so a
     # refused request never emails anyone and an accepted one never loses its message.
     outbox: list[Message] = field(default_factory=list)
+    # Runs the definition's triggers (core.triggers). None: no runner is wired, and a pool with triggers
+    # refuses to run them rather than skip them.
+    triggers: TriggerRunner | None = None
 
     def now(self) -> float:
         return self.clock.now()

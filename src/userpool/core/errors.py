@@ -85,6 +85,18 @@ class InternalErrorException(CognitoError):
     status = 500
 
 
+# A trigger refused the action: it raised ("PreSignUp failed with error <message>.").
+class UserLambdaValidationException(CognitoError): ...
+
+
+# A trigger did not answer within its time limit.
+class UnexpectedLambdaException(CognitoError): ...
+
+
+# A trigger answered with something that is not its event, or a response member of the wrong shape.
+class InvalidLambdaResponseException(CognitoError): ...
+
+
 # Not a Cognito exception: the JSON API's answer to an action it does not know (what AWS answers too).
 class UnknownOperationException(CognitoError): ...
 
@@ -104,3 +116,11 @@ class ConcurrentModificationException(CognitoError): ...
 
 
 class RefreshTokenReuseException(CognitoError): ...
+
+
+# Multi-factor authentication (botocore's names): the pool or the user has no software token (TOTP) set up.
+class SoftwareTokenMFANotFoundException(CognitoError): ...
+
+
+# VerifySoftwareToken with a code that does not match the authenticator app's secret.
+class EnableSoftwareTokenMFAException(CognitoError): ...

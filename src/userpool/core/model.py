@@ -34,6 +34,39 @@ class User:
     # database itself refuses a second account for one email even under a race.
     login_keys: frozenset[str] = frozenset()
     version: int = 0  # optimistic concurrency: a write based on a stale read fails with StoreConflict
+    # FORCE_CHANGE_PASSWORD: when the temporary password stops working (the pool's
+    # temporary_password_validity_days after it was set); None for a password the user chose.
+    temporary_password_expires_at: float | None = None
+
+
+MFA_FACTORS = ("SMS", "TOTP", "EMAIL")  # the pool's and the user's names for the three second factors
+
+
+@dataclass
+class MfaSettings:
+    """A user's second factors: which are on, which one is preferred, and the authenticator app's secret.
+
+    A factor that is on is asked for at each sign-in (unless a remembered device signs in). The TOTP secret
+    works once VerifySoftwareToken saw a right code for it; until then it waits in `totp_pending`.
+    """
+
+    pool_id: str
+    user_sub: str
+    sms: bool = False
+    totp: bool = False
+    email: bool = False
+    preferred: str | None = None  # "SMS" | "TOTP" | "EMAIL"
+    totp_secret: str | None = None  # base32; sealed at rest
+    totp_pending: str | None = None  # associated, not yet verified; sealed at rest
+    totp_name: str = ""  # VerifySoftwareToken's FriendlyDeviceName
+    # The newest TOTP time step spent; only `Tx.spend_totp_step` moves it (atomically), so `put_mfa` never
+    # writes it and a code is never accepted twice, however requests race.
+    totp_last_step: int | None = None
+    created_at: float = 0.0
+    updated_at: float = 0.0
+
+    def enabled(self) -> tuple[str, ...]:
+        return tuple(f for f in MFA_FACTORS if getattr(self, f.lower()))
 
 
 @dataclass

@@ -1,9 +1,11 @@
-"""What the core asks of the outside world, besides storage: time, randomness, hashing and signing."""
+"""What the core asks of the outside world, besides storage: time, randomness, hashing, signing, and
+running the pool's triggers."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Literal, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 
 class Clock(Protocol):
@@ -55,4 +57,31 @@ class TokenSigner(Protocol):
 
         Raises InvalidToken. Claim checks (exp, iss, token_use, client) are the caller's.
         """
+        ...
+
+
+@dataclass(frozen=True)
+class TriggerCall:
+    """How one call of a trigger went: what it returned, or what it raised, or that it ran out of time."""
+
+    returned: object = None
+    error: BaseException | None = None
+    timed_out: bool = False
+    seconds: float = 0.0  # how long the call took (the limit, when it timed out)
+
+
+class TriggerRunner(Protocol):
+    """Runs a trigger's Python callable with a time limit — which the core cannot do without a thread.
+
+    `core.triggers` builds the event, calls `run`, turns the outcome into Cognito's answer, and reports the
+    finished call to `record`; the adapter (`userpool.triggers_runner`) owns threads, clocks and the log.
+    """
+
+    def run(self, name: str, fn: Callable[..., object], event: dict[str, Any], *, timeout: float) -> TriggerCall:
+        """Call `fn(event)`; never raises. Past `timeout` seconds the call is abandoned (`timed_out`)."""
+        ...
+
+    def record(self, name: str, source: str, seconds: float, outcome: str) -> None:
+        """One finished call, for the log: name, trigger source, duration and outcome — never the event,
+        which can hold attributes, passwords and codes."""
         ...

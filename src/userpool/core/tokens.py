@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from userpool.core import triggers
 from userpool.core.clients import readable
 from userpool.core.context import Ctx
 from userpool.core.errors import (
@@ -86,7 +88,10 @@ def _mint(
     *,
     id_extra: dict[str, object] | None = None,
     with_at_hash: bool = False,
+    trigger_source: triggers.TokenSource = "TokenGeneration_Authentication",
+    client_metadata: Mapping[str, str] | None = None,
 ) -> tuple[str, str]:
+    """Sign the ID and access tokens, after the pre token generation trigger (if any) changed their claims."""
     now = int(ctx.now())
     common = {
         "sub": user.sub,
@@ -106,19 +111,28 @@ def _mint(
         "jti": ctx.random.uuid4(),
         **(id_extra or {}),
     }
-    access_token = ctx.signer.sign(
-        {
-            **common,
-            "client_id": client.id,
-            "token_use": "access",
-            "scope": " ".join(family.scopes),
-            "exp": now + client.access_token_validity,
-            "jti": ctx.random.uuid4(),
-            "username": user.username,
-            **({"device_key": family.device_key} if family.device_key else {}),
-        },
-        "access",
+    access_payload: dict[str, object] = {
+        **common,
+        "client_id": client.id,
+        "token_use": "access",
+        "scope": " ".join(family.scopes),
+        "exp": now + client.access_token_validity,
+        "jti": ctx.random.uuid4(),
+        "username": user.username,
+        **({"device_key": family.device_key} if family.device_key else {}),
+    }
+    overrides = triggers.pre_token_generation(
+        ctx,
+        source=trigger_source,
+        client_id=client.id,
+        user=user,
+        scopes=family.scopes,
+        client_metadata=client_metadata,
     )
+    if overrides is not None:
+        overrides.apply_id(id_payload)
+        overrides.apply_access(access_payload)
+    access_token = ctx.signer.sign(access_payload, "access")
     if with_at_hash:  # the hosted UI's ID tokens (OAuth 2.0 token endpoint), as Cognito's carry it
         id_payload["at_hash"] = at_hash(access_token)
     return access_token, ctx.signer.sign(id_payload, "id")
@@ -134,6 +148,8 @@ def start_session(
     id_extra: dict[str, object] | None = None,
     with_at_hash: bool = False,
     device_key: str | None = None,
+    trigger_source: triggers.TokenSource = "TokenGeneration_Authentication",
+    client_metadata: Mapping[str, str] | None = None,
 ) -> AuthResult:
     """A successful sign-in: a new token family with its refresh token.
 
@@ -155,7 +171,16 @@ def start_session(
     )
     ctx.tx.put_token_session(family)
     ctx.tx.add_refresh_token(RefreshToken(family.refresh_hash, family.origin_jti, now))
-    access, id_token = _mint(ctx, client, user, family, id_extra=id_extra, with_at_hash=with_at_hash)
+    access, id_token = _mint(
+        ctx,
+        client,
+        user,
+        family,
+        id_extra=id_extra,
+        with_at_hash=with_at_hash,
+        trigger_source=trigger_source,
+        client_metadata=client_metadata,
+    )
     return AuthResult(access, id_token, client.access_token_validity, refresh)
 
 
@@ -178,6 +203,7 @@ def refresh(
     with_at_hash: bool = False,
     rotate: bool | None = None,
     device_key: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> AuthResult:
     """New ID and access tokens from a refresh token: same family, same auth_time, new jti.
 
@@ -217,7 +243,15 @@ def refresh(
                 )
         new_refresh = new_opaque_token(ctx, 48)
         ctx.tx.add_refresh_token(RefreshToken(hash_token(new_refresh), family.origin_jti, now))
-    access, id_token = _mint(ctx, client, user, family, with_at_hash=with_at_hash)
+    access, id_token = _mint(
+        ctx,
+        client,
+        user,
+        family,
+        with_at_hash=with_at_hash,
+        trigger_source="TokenGeneration_RefreshTokens",
+        client_metadata=client_metadata,
+    )
     return AuthResult(access, id_token, client.access_token_validity, new_refresh)
 
 

@@ -8,7 +8,7 @@ calls each once with placeholder makers, so the text keeps Cognito's placeholder
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from userpool.core.config import (
     CODE_PLACEHOLDER,
@@ -21,7 +21,7 @@ from userpool.core.config import (
     Templates,
 )
 from userpool.definition.errors import DefinitionError
-from userpool.definition.models import AuthDefinition, CustomAttribute
+from userpool.definition.models import AuthDefinition, CustomAttribute, PreTokenGeneration
 
 DEFAULT_LINK_TEXT = "Verify Email"
 
@@ -191,6 +191,15 @@ def first_auth_factors(defn: AuthDefinition) -> tuple[str, ...]:
     return ("PASSWORD", *(name for name, on in optional if on))
 
 
+def triggers(defn: AuthDefinition) -> dict[str, Callable[..., Any]]:
+    return {name: fn.handler if isinstance(fn, PreTokenGeneration) else fn for name, fn in defn.triggers.items()}
+
+
+def pre_token_generation_version(defn: AuthDefinition) -> Literal["V1_0", "V2_0"]:
+    fn = defn.triggers.get("pre_token_generation")
+    return fn.version if isinstance(fn, PreTokenGeneration) else "V1_0"
+
+
 def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
     p = defn.password_policy
     recovery = account_recovery(defn)
@@ -219,7 +228,8 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         mfa_factors=mfa_factors(defn),
         allowed_first_auth_factors=first_auth_factors(defn),
         groups=tuple(defn.groups),
-        triggers=dict(defn.triggers),
+        triggers=triggers(defn),
+        pre_token_generation_version=pre_token_generation_version(defn),
         device_tracking=defn.devices is not None,
         device_challenge_required_on_new_device=bool(defn.devices and defn.devices.challenge_required_on_new_device),
         device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),

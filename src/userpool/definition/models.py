@@ -344,6 +344,14 @@ class SmsCallable(_Model):
     send: Callable[..., Any]
 
 
+class PreTokenGeneration(_Model):
+    """The pre token generation trigger with its event version (Cognito's PreTokenGenerationConfig):
+    `V1_0` changes the ID token, `V2_0` both tokens and the access token's scopes."""
+
+    handler: Callable[..., Any]
+    version: Literal["V1_0", "V2_0"] = "V1_0"
+
+
 class Senders(_Model):
     email: EmailSender | None = None
     sms: SmsWebhook | SmsCallable | None = None
@@ -459,7 +467,8 @@ class AuthDefinition(_Model):
     password_policy: PasswordPolicy = PasswordPolicy()
     passwordless_options: PasswordlessOptions = PasswordlessOptions()
     senders: Senders = Senders()
-    triggers: dict[str, Callable[..., Any]] = Field(default_factory=dict)
+    # name → function; pre_token_generation may also be {"handler": function, "version": "V2_0"}
+    triggers: dict[str, Callable[..., Any] | PreTokenGeneration] = Field(default_factory=dict)
     clients: list[AppClient] = Field(default_factory=list)  # besides the default app client
     devices: Devices | None = Devices()  # None (or False): no device tracking
     # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
@@ -519,6 +528,9 @@ class AuthDefinition(_Model):
             name = snake(key) if isinstance(key, str) else key
             if name not in TRIGGERS:
                 raise ValueError(f"unknown trigger {key!r}; the triggers are {', '.join(TRIGGERS)}")
+            if name == "pre_token_generation" and isinstance(fn, dict):
+                result[name] = PreTokenGeneration.model_validate(fn)
+                continue
             if not callable(fn):
                 raise ValueError(
                     f"trigger {key!r} must be a function taking the Cognito event, got {type(fn).__name__}"

@@ -11,7 +11,9 @@ from typing import Any
 
 from userpool.core.attributes import parse_attribute_list, to_wire
 from userpool.core.delivery import CodeDelivery
-from userpool.core.flows import account, devices, recovery, sign_in, sign_up
+from userpool.core.errors import InvalidParameterException
+from userpool.core.flows import account, devices, mfa_settings, recovery, sign_in, sign_up, software_token
+from userpool.core.flows.mfa_settings import FactorSetting, MfaSummary
 from userpool.core.model import Device
 from userpool.core.tokens import AuthResult
 from userpool.service import UserPool
@@ -137,9 +139,22 @@ def get_tokens_from_refresh_token_action(pool: UserPool, body: Body) -> Body:
     return {"AuthenticationResult": _auth_result(result)}
 
 
+def _mfa(summary: MfaSummary) -> Body:
+    """GetUser's MFA members, as Cognito leaves them out when there is nothing to say."""
+    out: Body = {}
+    if summary.preferred is not None:
+        out["PreferredMfaSetting"] = summary.preferred
+    if summary.enabled:
+        out["UserMFASettingList"] = list(summary.enabled)
+    return out
+
+
 def get_user_action(pool: UserPool, body: Body) -> Body:
-    user = pool.run(account.get_user, access_token=body["AccessToken"])
-    return {"Username": user.username, "UserAttributes": to_wire(user.attributes)}
+    user, summary = pool.run(account.get_user_with_mfa, access_token=body["AccessToken"])
+    out: Body = {"Username": user.username, "UserAttributes": to_wire(user.attributes), **_mfa(summary)}
+    if summary.sms_option:  # the legacy view of SMS MFA (SetUserSettings)
+        out["MFAOptions"] = [{"DeliveryMedium": "SMS", "AttributeName": "phone_number"}]
+    return out
 
 
 def update_user_attributes_action(pool: UserPool, body: Body) -> Body:
@@ -158,7 +173,54 @@ def delete_user_attributes_action(pool: UserPool, body: Body) -> Body:
 
 def get_user_auth_factors_action(pool: UserPool, body: Body) -> Body:
     factors = pool.run(account.get_user_auth_factors, access_token=body["AccessToken"])
-    return {"Username": factors.username, "ConfiguredUserAuthFactors": list(factors.configured)}
+    return {"Username": factors.username, "ConfiguredUserAuthFactors": list(factors.configured), **_mfa(factors.mfa)}
+
+
+def _token_or_session(body: Body) -> tuple[str | None, str | None]:
+    token, session = body.get("AccessToken"), body.get("Session")
+    if (token is None) == (session is None):
+        raise InvalidParameterException("Give either AccessToken or Session, not both and not neither")
+    return token, session
+
+
+def associate_software_token_action(pool: UserPool, body: Body) -> Body:
+    token, session = _token_or_session(body)
+    if token is not None:
+        return {"SecretCode": pool.run(software_token.associate, access_token=token)}
+    secret, new_session = pool.run(software_token.associate_in_sign_in, session=session or "")
+    return {"SecretCode": secret, "Session": new_session}
+
+
+def verify_software_token_action(pool: UserPool, body: Body) -> Body:
+    token, session = _token_or_session(body)
+    code, name = body["UserCode"], body.get("FriendlyDeviceName")
+    if token is not None:
+        pool.run(software_token.verify, access_token=token, code=code, name=name)
+        return {"Status": "SUCCESS"}
+    new_session = pool.run(software_token.verify_in_sign_in, session=session or "", code=code, name=name)
+    return {"Status": "SUCCESS", "Session": new_session}
+
+
+def _factor(body: Body, key: str) -> FactorSetting | None:
+    value = body.get(key)
+    return None if value is None else FactorSetting(value.get("Enabled"), value.get("PreferredMfa"))
+
+
+def set_user_mfa_preference_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        mfa_settings.set_user_mfa_preference,
+        access_token=body["AccessToken"],
+        sms=_factor(body, "SMSMfaSettings"),
+        totp=_factor(body, "SoftwareTokenMfaSettings"),
+        email=_factor(body, "EmailMfaSettings"),
+    )
+    return {}
+
+
+def set_user_settings_action(pool: UserPool, body: Body) -> Body:
+    options = [(o.get("DeliveryMedium") or "", o.get("AttributeName") or "") for o in body["MFAOptions"]]
+    pool.run(mfa_settings.set_user_settings, access_token=body["AccessToken"], mfa_options=options)
+    return {}
 
 
 def get_user_attribute_verification_code_action(pool: UserPool, body: Body) -> Body:
@@ -300,4 +362,8 @@ ACTIONS: dict[str, Handler] = {
     "ListDevices": list_devices_action,
     "ForgetDevice": forget_device_action,
     "UpdateDeviceStatus": update_device_status_action,
+    "AssociateSoftwareToken": associate_software_token_action,
+    "VerifySoftwareToken": verify_software_token_action,
+    "SetUserMFAPreference": set_user_mfa_preference_action,
+    "SetUserSettings": set_user_settings_action,
 }

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from userpool.api.cognito import shapes
+from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
 from userpool.core.errors import (
     CognitoError,
@@ -70,6 +70,12 @@ async def handle(request: Request) -> Response:
     request_id = str(uuid.uuid4())
     try:
         target = request.headers.get("x-amz-target", "")
+        if target.startswith(extensions.TARGET_PREFIX):  # userpool's own actions (recovery codes)
+            extension = extensions.EXTENSIONS.get(target[len(extensions.TARGET_PREFIX) :])
+            if extension is None:
+                raise UnknownOperationException(f"Unknown operation {target}")
+            body = _parse(await request.body())
+            return _response(200, await run_in_threadpool(extension, pool, body), request_id)
         if not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException(f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>")
         action = target[len(TARGET_PREFIX) :]

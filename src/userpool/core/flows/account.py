@@ -8,7 +8,7 @@ Changing a verified email or phone keeps the old value active until the new one 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from userpool.core import attributes as attrs
 from userpool.core import codes, tokens
@@ -17,6 +17,8 @@ from userpool.core.context import Ctx
 from userpool.core.credentials import set_password, verify_password
 from userpool.core.delivery import CodeDelivery, send_code
 from userpool.core.errors import CodeMismatchException, InvalidParameterException, NotAuthorizedException
+from userpool.core.flows import mfa_settings
+from userpool.core.flows.mfa_settings import MfaSummary
 from userpool.core.identity import save_user
 from userpool.core.model import User
 
@@ -25,6 +27,13 @@ def get_user(ctx: Ctx, *, access_token: str) -> User:
     """The user as the calling client may see them (its ReadAttributes)."""
     caller = tokens.authenticate(ctx, access_token)
     return replace(caller.user, attributes=readable(caller.client, caller.user.attributes))
+
+
+def get_user_with_mfa(ctx: Ctx, *, access_token: str) -> tuple[User, MfaSummary]:
+    """GetUser: the user as the client may see them, and their second factors (as fetchMFAPreference reads them)."""
+    caller = tokens.authenticate(ctx, access_token)
+    user = replace(caller.user, attributes=readable(caller.client, caller.user.attributes))
+    return user, mfa_settings.summary(ctx, caller.user)
 
 
 def _send_verification(ctx: Ctx, user: User, attribute: str, value: str) -> CodeDelivery:
@@ -137,6 +146,7 @@ def delete_user_attributes(ctx: Ctx, *, access_token: str, names: list[str]) -> 
 class AuthFactors:
     username: str
     configured: tuple[str, ...]  # ConfiguredUserAuthFactors: PASSWORD, EMAIL_OTP, SMS_OTP
+    mfa: MfaSummary = field(default_factory=lambda: MfaSummary(preferred=None, enabled=(), sms_option=False))
 
 
 _OTP_FACTORS = (("EMAIL_OTP", "email"), ("SMS_OTP", "phone_number"))
@@ -144,15 +154,15 @@ _OTP_FACTORS = (("EMAIL_OTP", "email"), ("SMS_OTP", "phone_number"))
 
 def get_user_auth_factors(ctx: Ctx, *, access_token: str) -> AuthFactors:
     """GetUserAuthFactors: what this user can choose from in a choice-based (USER_AUTH) sign-in — their
-    password, and a one-time code to a verified email or phone when the pool allows that factor. (The MFA
-    settings of the answer come with MFA.)"""
+    password, and a one-time code to a verified email or phone when the pool allows that factor — and their
+    MFA settings, as GetUser reports them."""
     user = tokens.authenticate(ctx, access_token).user
     factors = ["PASSWORD"] if user.password_hash else []
     for factor, attribute in _OTP_FACTORS:
         verified = user.attributes.get(attrs.verified_flag(attribute)) == "true"
         if factor in ctx.pool.allowed_first_auth_factors and user.attributes.get(attribute) and verified:
             factors.append(factor)
-    return AuthFactors(username=user.username, configured=tuple(factors))
+    return AuthFactors(username=user.username, configured=tuple(factors), mfa=mfa_settings.summary(ctx, user))
 
 
 def change_password(ctx: Ctx, *, access_token: str, previous: str | None, proposed: str) -> None:

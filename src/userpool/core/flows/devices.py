@@ -8,8 +8,9 @@ actions a signed-in user has for them.
     ForgetDevice ─▶ gone: it no longer authenticates; sessions it started keep running (as in Cognito)
 
 The device proves itself with SRP over a random password only it knows: the pool name becomes the device's
-DeviceGroupKey and the user id its DeviceKey (`core/srp.py`). The challenge states themselves, and how a
-pending one is found and spent, live with the rest of sign-in in `sign_in.py`.
+DeviceGroupKey and the user id its DeviceKey (`core/srp.py`). `DeviceStep` is the sign-in step (its place
+among the others: `challenges.py`); pycognito answers both challenges without a Session, so DEVICE_SRP_AUTH
+is also found by the device key and DEVICE_PASSWORD_VERIFIER by its SECRET_BLOCK.
 """
 
 from __future__ import annotations
@@ -21,10 +22,24 @@ import string
 from dataclasses import replace
 
 from userpool.core import srp, tokens
+from userpool.core.clients import check_secret_hash
 from userpool.core.context import Ctx
-from userpool.core.errors import InvalidParameterException, ResourceNotFoundException
+from userpool.core.errors import InvalidParameterException, NotAuthorizedException, ResourceNotFoundException
+from userpool.core.flows._challenge import (
+    WRONG,
+    Answer,
+    Challenge,
+    Passed,
+    Progress,
+    check_can_sign_in,
+    load_pending,
+    names_user,
+    park,
+    require,
+)
+from userpool.core.flows._srp_proof import check_proof, client_public, proof_answer
 from userpool.core.model import Client, Device, User
-from userpool.core.tokens import AuthResult, NewDevice
+from userpool.core.tokens import AuthResult, NewDevice, hash_token
 
 DEVICE_SRP_AUTH = "DEVICE_SRP_AUTH"
 DEVICE_PASSWORD_VERIFIER = "DEVICE_PASSWORD_VERIFIER"
@@ -57,13 +72,13 @@ def for_sign_in(ctx: Ctx, user: User, device_key: str | None) -> Device | None:
     return device if device.confirmed else None
 
 
-def start_session(ctx: Ctx, client: Client, user: User) -> AuthResult:
+def start_session(ctx: Ctx, client: Client, user: User, *, auth_time: int | None = None) -> AuthResult:
     """Tokens for a sign-in without a known device. With tracking on, the sign-in gets a new device, and its
     token family is bound to it (so the client's later refreshes with that DEVICE_KEY match)."""
     if not ctx.pool.device_tracking:
-        return tokens.start_session(ctx, client, user)
+        return tokens.start_session(ctx, client, user, auth_time=auth_time)
     device = _register(ctx, user)
-    result = tokens.start_session(ctx, client, user, device_key=device.key)
+    result = tokens.start_session(ctx, client, user, device_key=device.key, auth_time=auth_time)
     return replace(result, new_device=NewDevice(device.key, device.group_key))
 
 
@@ -122,6 +137,62 @@ def verifier_challenge(ctx: Ctx, device: Device, a_pub: int) -> tuple[dict[str, 
 def authenticated(ctx: Ctx, device: Device) -> None:
     device.last_authenticated_at = ctx.now()
     ctx.tx.put_device(device)
+
+
+class DeviceStep:
+    """The sign-in named one of the user's confirmed devices: it proves itself before tokens."""
+
+    name = "device"
+    challenges = (DEVICE_SRP_AUTH, DEVICE_PASSWORD_VERIFIER)
+
+    def applies(self, ctx: Ctx, user: User, progress: Progress) -> bool:
+        return bool(progress.device_key)
+
+    def start(self, ctx: Ctx, client: Client, user: User, progress: Progress) -> Challenge:
+        handle = srp_handle(ctx, progress.device_key)
+        older = ctx.tx.get_auth_session(secret_block_hash=hash_token(handle))
+        if older is not None:  # the device's newer sign-in replaces one it left unfinished
+            ctx.tx.delete_auth_session(older.id)
+        return park(ctx, client, DEVICE_SRP_AUTH, user, user.username, {}, progress.to_state(), handle)
+
+    def answer(self, ctx: Ctx, client: Client, answer: Answer) -> Challenge | Passed:
+        if answer.challenge == DEVICE_SRP_AUTH:
+            return self._srp(ctx, client, answer)
+        return self._verify(ctx, client, answer)
+
+    def _srp(self, ctx: Ctx, client: Client, answer: Answer) -> Challenge:
+        responses = answer.responses
+        device_key = require(responses, "DEVICE_KEY")
+        username = require(responses, "USERNAME")
+        a_pub = client_public(require(responses, "SRP_A"))
+        pending = load_pending(ctx, client, answer, srp_handle(ctx, device_key))
+        user = ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub or "")
+        if user is None or not names_user(ctx, username, user):
+            raise NotAuthorizedException(WRONG, keep_writes=True)
+        device = confirmed_device(ctx, user.sub, device_key, keep_writes=True)
+        params, state = verifier_challenge(ctx, device, a_pub)
+        params["USERNAME"] = user.username  # pycognito computes SECRET_HASH with it, Amplify answers with it
+        state = {**pending.state, **state}
+        return park(ctx, client, DEVICE_PASSWORD_VERIFIER, user, username, params, state, params["SECRET_BLOCK"])
+
+    def _verify(self, ctx: Ctx, client: Client, answer: Answer) -> Passed:
+        responses = answer.responses
+        secret_block = proof_answer(responses)
+        device_key = require(responses, "DEVICE_KEY")
+        pending = load_pending(ctx, client, answer, secret_block)
+        state = pending.state
+        user = ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub or "")
+        if user is None or device_key != state["device_key"] or not names_user(ctx, responses["USERNAME"], user):
+            raise NotAuthorizedException(WRONG, keep_writes=True)
+        check_proof(ctx, state, responses, state["group_key"], device_key)  # the device's SRP: group and key
+        device = confirmed_device(ctx, user.sub, device_key, keep_writes=True)  # forgotten meanwhile?
+        check_can_sign_in(user)
+        check_secret_hash(client, user.username, responses.get("SECRET_HASH"))
+        authenticated(ctx, device)
+        return Passed(user, Progress.from_state(state))
+
+
+STEP = DeviceStep()
 
 
 # -- the actions -----------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """The hosted Authenticator's journeys and OAuth 2.0 / OpenID Connect, as plain flows (no web types, no I/O).
 
-    browser ─/oauth2/authorize─▶ signed in? ──no──▶ /login ──sign_in()──▶ WebSession ─┐
+    browser ─/oauth2/authorize─▶ signed in? ──no──▶ /login ─every step─▶ WebSession ──┐
                                      │ yes                    (cookie: 1 h idle, 12 h)  │
                                      ▼                                                 │
                 authorize() ─▶ AuthorizationCode (5 min, once, PKCE) ◀──authorize again─┘
@@ -17,6 +17,8 @@ Decisions (Cognito's where it has one):
 - A code is spent by the first exchange attempt, even a refused one (wrong verifier, redirect URI, client).
 - A web session lasts 1 hour unused and 12 hours at most; signing in again replaces it (new cookie).
 - `prompt=none` without a session is `login_required`; `prompt=login` shows the form to a signed-in browser.
+- "every step": the password, then whatever a JSON sign-in would ask next (a new password, MFA), each on
+  its own page (hosted_sign_in.py); only then is there a web session.
 
 The page journeys (sign-up, confirmation, password reset) are the JSON API's flows: the hosted UI is a
 first-party client, so for an app client with a secret it computes the SECRET_HASH itself.
@@ -36,7 +38,7 @@ from userpool.core.delivery import CodeDelivery
 from userpool.core.errors import CognitoError, NotAuthorizedException
 from userpool.core.flows import recovery
 from userpool.core.flows import sign_up as sign_up_flow
-from userpool.core.flows.sign_in import check_can_sign_in, password_sign_in
+from userpool.core.flows._challenge import check_can_sign_in
 from userpool.core.model import AuthorizationCode, Client, User, WebSession
 from userpool.core.tokens import hash_token, new_opaque_token
 
@@ -153,7 +155,7 @@ def check_page_client(ctx: Ctx, client_id: str, redirect_uri: str, *, loopback: 
     return client
 
 
-def _secret_hash(client: Client, username: str) -> str | None:
+def secret_hash_for(client: Client, username: str) -> str | None:
     """The hosted UI is the client's own first-party UI: it proves the client's secret on its behalf."""
     return None if client.secret is None else secret_hash(client.secret, username, client.id)
 
@@ -254,10 +256,9 @@ def authorize(ctx: Ctx, req: AuthorizeRequest, *, session_token: str | None, loo
 # -- the browser's session -------------------------------------------------------------------------------
 
 
-def sign_in(ctx: Ctx, *, client_id: str, username: str, password: str, previous_token: str | None = None) -> WebSignIn:
-    """Sign in with a password on the hosted page: a fresh web session (never the one the browser had)."""
-    client = get_client(ctx, client_id)
-    user = password_sign_in(ctx, client, username, password, _secret_hash(client, username))
+def start_web_session(ctx: Ctx, user: User, auth_time: int, previous_token: str | None = None) -> WebSignIn:
+    """A signed-in browser, once every step of its sign-in passed (hosted_sign_in.py): a fresh web session,
+    never the one the browser had."""
     if previous_token and len(previous_token) <= MAX_TOKEN:
         ctx.tx.delete_web_session(hash_token(previous_token))
     token = new_opaque_token(ctx)
@@ -267,7 +268,7 @@ def sign_in(ctx: Ctx, *, client_id: str, username: str, password: str, previous_
             id_hash=hash_token(token),
             pool_id=ctx.pool.pool_id,
             user_sub=user.sub,
-            auth_time=int(now),
+            auth_time=auth_time,
             created_at=now,
             expires_at=now + SESSION_IDLE,
         )
@@ -297,7 +298,7 @@ def logout(ctx: Ctx, session_token: str | None, *, client_id: str, logout_uri: s
 
 def _first_party(ctx: Ctx, client_id: str, username: str) -> tuple[str, str | None]:
     client = get_client(ctx, client_id)
-    return client.id, _secret_hash(client, username)
+    return client.id, secret_hash_for(client, username)
 
 
 def sign_up(

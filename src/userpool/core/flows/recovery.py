@@ -1,11 +1,17 @@
 """Forgot password: a code to a verified email or phone, then a new password with that code.
 
-ForgotPassword ──code (1 h)──▶ ConfirmForgotPassword(code, new password) ──▶ CONFIRMED, signed out everywhere
+ForgotPassword ──code (1 h)──▶ ConfirmForgotPassword(code, new password) ──post_confirmation──▶ CONFIRMED,
+                                                                                signed out everywhere
+
+A post confirmation trigger that refuses fails the reset and rolls it back: the old password and the
+sessions stay, and the code can be used again.
 """
 
 from __future__ import annotations
 
-from userpool.core import codes, tokens
+from collections.abc import Mapping
+
+from userpool.core import codes, tokens, triggers
 from userpool.core.clients import check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
@@ -31,7 +37,14 @@ def _recovery_channel(ctx: Ctx, user: User) -> tuple[str, str] | None:
     return None
 
 
-def forgot_password(ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None) -> CodeDelivery:
+def forgot_password(
+    ctx: Ctx,
+    *,
+    client_id: str,
+    username: str,
+    secret_hash: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
+) -> CodeDelivery:
     client = get_client(ctx, client_id)
     hide = client.prevent_user_existence_errors
     user = find_user(ctx, username)
@@ -60,11 +73,21 @@ def forgot_password(ctx: Ctx, *, client_id: str, username: str, secret_hash: str
         value=value,
         email=t.reset_email,
         sms=t.reset_sms,
+        source="CustomMessage_ForgotPassword",
+        client_id=client.id,
+        client_metadata=client_metadata,
     )
 
 
 def confirm_forgot_password(
-    ctx: Ctx, *, client_id: str, username: str, code: str, password: str, secret_hash: str | None = None
+    ctx: Ctx,
+    *,
+    client_id: str,
+    username: str,
+    code: str,
+    password: str,
+    secret_hash: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> None:
     client = get_client(ctx, client_id)
     user = find_user(ctx, username)
@@ -83,3 +106,10 @@ def confirm_forgot_password(
     save_user(ctx, user)
     # A reset is what people do when they think someone else has their password: end every session.
     tokens.sign_out_everywhere(ctx, user)
+    triggers.post_confirmation(
+        ctx,
+        source="PostConfirmation_ConfirmForgotPassword",
+        client_id=client.id,
+        user=user,
+        client_metadata=client_metadata,
+    )

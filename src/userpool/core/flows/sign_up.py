@@ -1,31 +1,37 @@
 """Sign-up, its confirmation code, and resending the code.
 
-SignUp ──▶ UNCONFIRMED ──ConfirmSignUp(code)──▶ CONFIRMED
-              ▲   │
-              └───┘ ResendConfirmationCode (the old code stops working)
+SignUp ──pre_sign_up──▶ UNCONFIRMED ──ConfirmSignUp(code)──post_confirmation──▶ CONFIRMED
+   │                      ▲   │
+   │                      └───┘ ResendConfirmationCode (the old code stops working)
+   └──pre_sign_up: autoConfirmUser──▶ CONFIRMED (no code sent; autoVerifyEmail/Phone mark those verified)
+
+A trigger that refuses (raises, times out, answers badly) fails the action and nothing is written: no
+user, no code, no message; a refused post confirmation leaves the user UNCONFIRMED and the code usable.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from userpool.core import attributes as attrs
-from userpool.core import codes
+from userpool.core import codes, triggers
 from userpool.core.clients import check_secret_hash, check_writable, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
 from userpool.core.delivery import CodeDelivery, send_code, simulated
 from userpool.core.errors import (
     CodeMismatchException,
+    InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedException,
     UserNotFoundException,
 )
 from userpool.core.identity import find_user, insert_user, save_user
 from userpool.core.model import User, UserStatus
+from userpool.core.policy import check_password
 
 PURPOSE = "sign_up"
 # botocore's UsernameType: letters, marks, symbols, numbers, punctuation; no spaces or control characters.
@@ -66,7 +72,13 @@ def _confirm_link(ctx: Ctx, client_id: str, user: User) -> Callable[[str], str]:
     return link
 
 
-def _send_confirmation(ctx: Ctx, client_id: str, user: User) -> CodeDelivery | None:
+def _send_confirmation(
+    ctx: Ctx,
+    client_id: str,
+    user: User,
+    source: triggers.CustomMessageSource,
+    client_metadata: Mapping[str, str] | None,
+) -> CodeDelivery | None:
     for attribute in ctx.pool.auto_verified_attributes:
         value = user.attributes.get(attribute)
         if value:
@@ -82,8 +94,29 @@ def _send_confirmation(ctx: Ctx, client_id: str, user: User) -> CodeDelivery | N
                 email=t.verification_email,
                 sms=t.verification_sms,
                 link=link,
+                source=source,
+                client_id=client_id,
+                client_metadata=client_metadata,
             )
     return None
+
+
+def _auto_verify(values: dict[str, str], answer: triggers.PreSignUp) -> None:
+    """autoVerifyEmail / autoVerifyPhone: the attribute is verified without a code. Honoured with
+    autoConfirmUser only (alone, the user still confirms by code, which verifies the address anyway)."""
+    if not answer.auto_confirm_user:
+        return
+    for attribute, wanted, member in (
+        ("email", answer.auto_verify_email, "autoVerifyEmail"),
+        ("phone_number", answer.auto_verify_phone, "autoVerifyPhone"),
+    ):
+        if not wanted:
+            continue
+        if not values.get(attribute):
+            raise InvalidLambdaResponseException(
+                f"Unrecognizable lambda output: PreSignUp response.{member} is true but the user has no {attribute}"
+            )
+        values[attrs.verified_flag(attribute)] = "true"
 
 
 def sign_up(
@@ -94,7 +127,10 @@ def sign_up(
     password: str | None,
     attributes: dict[str, str],
     secret_hash: str | None = None,
+    validation_data: Mapping[str, str] | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> SignUpResult:
+    """SignUp. `validation_data` and `client_metadata` go to the triggers only (never stored)."""
     client = get_client(ctx, client_id)
     check_secret_hash(client, username, secret_hash)
     if not _USERNAME.fullmatch(username):
@@ -108,23 +144,37 @@ def sign_up(
     check_writable(client, attributes)  # what the client wrote, not the username it gave
     attrs.check_client_write(ctx.pool, values, existing=None)
     attrs.check_required(ctx.pool, values)
+    check_password(ctx.pool.password_policy, password)  # policy first: a weak password reaches no trigger
     sub = ctx.random.uuid4()
+    name = sub if ctx.pool.username_attributes else username
+    answer = triggers.pre_sign_up(
+        ctx,
+        client_id=client.id,
+        username=name,
+        attributes=values,
+        validation_data=validation_data,
+        client_metadata=client_metadata,
+    )
     for attribute in attrs.VERIFIABLE:
         if attribute in values:
             values[attrs.verified_flag(attribute)] = "false"
+    _auto_verify(values, answer)
     now = ctx.now()
     user = User(
         pool_id=ctx.pool.pool_id,
-        username=sub if ctx.pool.username_attributes else username,
+        username=name,
         sub=sub,
-        status=UserStatus.UNCONFIRMED,
+        status=UserStatus.CONFIRMED if answer.auto_confirm_user else UserStatus.UNCONFIRMED,
         attributes={"sub": sub, **values},
         created_at=now,
         updated_at=now,
     )
-    set_password(ctx, user, password)  # policy first: a weak password writes nothing
+    set_password(ctx, user, password)
     insert_user(ctx, user)
-    return SignUpResult(user_sub=sub, confirmed=False, delivery=_send_confirmation(ctx, client.id, user))
+    if answer.auto_confirm_user:  # confirmed by the trigger: no code to send
+        return SignUpResult(user_sub=sub, confirmed=True, delivery=None)
+    delivery = _send_confirmation(ctx, client.id, user, "CustomMessage_SignUp", client_metadata)
+    return SignUpResult(user_sub=sub, confirmed=False, delivery=delivery)
 
 
 def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
@@ -133,7 +183,15 @@ def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
     return UserNotFoundException("Username/client id combination not found.")
 
 
-def confirm_sign_up(ctx: Ctx, *, client_id: str, username: str, code: str, secret_hash: str | None = None) -> User:
+def confirm_sign_up(
+    ctx: Ctx,
+    *,
+    client_id: str,
+    username: str,
+    code: str,
+    secret_hash: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
+) -> User:
     client = get_client(ctx, client_id)
     check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)
@@ -148,11 +206,24 @@ def confirm_sign_up(ctx: Ctx, *, client_id: str, username: str, code: str, secre
     if attribute in attrs.VERIFIABLE and user.attributes.get(attribute) == value:
         user.attributes[attrs.verified_flag(attribute)] = "true"
     save_user(ctx, user)
+    # After the confirmation is written, in the same unit of work: a refusal rolls it back (see module doc).
+    triggers.post_confirmation(
+        ctx,
+        source="PostConfirmation_ConfirmSignUp",
+        client_id=client.id,
+        user=user,
+        client_metadata=client_metadata,
+    )
     return user
 
 
 def resend_confirmation_code(
-    ctx: Ctx, *, client_id: str, username: str, secret_hash: str | None = None
+    ctx: Ctx,
+    *,
+    client_id: str,
+    username: str,
+    secret_hash: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> CodeDelivery:
     client = get_client(ctx, client_id)
     check_secret_hash(client, username, secret_hash)
@@ -163,7 +234,7 @@ def resend_confirmation_code(
         raise UserNotFoundException("Username/client id combination not found.")
     if user.status != UserStatus.UNCONFIRMED:
         raise InvalidParameterException("User is already confirmed.")
-    delivery = _send_confirmation(ctx, client.id, user)
+    delivery = _send_confirmation(ctx, client.id, user, "CustomMessage_ResendCode", client_metadata)
     if delivery is None:
         raise InvalidParameterException(
             "Cannot send a confirmation code: the user has no email or phone number that the pool verifies."

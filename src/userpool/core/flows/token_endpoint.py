@@ -98,6 +98,7 @@ def exchange_code(
         scopes=stored.scopes,
         id_extra={"nonce": stored.nonce} if stored.nonce else None,
         with_at_hash=True,
+        trigger_source="TokenGeneration_HostedAuth",
     )
     return TokenGrant(result, stored.scopes)
 

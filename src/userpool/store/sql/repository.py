@@ -13,11 +13,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -40,9 +38,11 @@ from userpool.core.model import (
 )
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
+from userpool.store.sql._rows import _upsert, _values
+from userpool.store.sql.mfa_rows import MfaRows
 
 if TYPE_CHECKING:
-    from _typeshed import DataclassInstance
+    pass
 
 # Expired token families stay a day, so a refresh that comes just too late still finds its family.
 TOKEN_SESSION_GRACE = 86400.0
@@ -57,27 +57,6 @@ def _tuple(text: str) -> tuple[str, ...]:
     return tuple(json.loads(text))
 
 
-def _values(record: DataclassInstance, **overrides: object) -> dict[str, Any]:
-    """The record's fields by name, with some replaced (encoded) for storage."""
-    values = {f.name: getattr(record, f.name) for f in fields(record)}
-    values.update(overrides)
-    return values
-
-
-def _upsert(dialect: str, table: sa.Table, values: Mapping[str, Any]) -> sa.Executable:
-    """INSERT ... ON CONFLICT (primary key) DO UPDATE: one atomic statement, no read-then-write race."""
-    keys = [c.name for c in table.primary_key.columns]
-    if dialect == "postgresql":
-        pg = postgresql.insert(table).values(values)
-        return pg.on_conflict_do_update(index_elements=keys, set_={k: pg.excluded[k] for k in values if k not in keys})
-    if dialect == "sqlite":
-        lite = sqlite.insert(table).values(values)
-        return lite.on_conflict_do_update(
-            index_elements=keys, set_={k: lite.excluded[k] for k in values if k not in keys}
-        )
-    raise NotImplementedError(f"no upsert for the {dialect} dialect")
-
-
 _CLIENT_LISTS = (
     "explicit_auth_flows",
     "callback_urls",
@@ -88,7 +67,7 @@ _CLIENT_LISTS = (
 )
 
 
-class SqlTx:
+class SqlTx(MfaRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
@@ -260,6 +239,7 @@ class SqlTx:
         self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
         dependants = (
             t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes, t.devices,
+            t.user_mfa, t.recovery_codes,
         )  # fmt: skip
         for table in dependants:
             self._execute(sa.delete(table).where(table.c.pool_id == pool_id, table.c.user_sub == sub))
@@ -345,7 +325,9 @@ class SqlTx:
         match = (
             a.c.session_hash == session_hash if session_hash is not None else a.c.secret_block_hash == secret_block_hash
         )
-        row = self._one(sa.select(a).where(match))
+        # Locked until the unit of work ends: a second answer to the same challenge waits, then finds it spent
+        # or sees the attempt this one counted.
+        row = self._one(sa.select(a).where(match).with_for_update())
         if row is None:
             return None
         r = row._asdict()

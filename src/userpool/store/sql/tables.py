@@ -81,6 +81,7 @@ users = sa.Table(
     sa.Column("srp_salt", sa.Text, nullable=True),
     sa.Column("srp_verifier", sa.Text, nullable=True),  # sealed
     sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("temporary_password_expires_at", sa.Double, nullable=True),  # migration 0005
 )
 
 # User.login_keys, one row per key. The primary key is what makes "one account per email" hold under a
@@ -244,4 +245,32 @@ devices = sa.Table(
     sa.Column("remembered", sa.Boolean, nullable=False),
     sa.Column("last_ip", sa.Text, nullable=False),
     sa.Index("ix_devices_user", "pool_id", "user_sub"),
+)
+
+# A user's second factors (migration 0005). `totp_last_step` only ever grows, in one conditional UPDATE.
+user_mfa = sa.Table(
+    "user_mfa",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.Column("sms", sa.Boolean, nullable=False),
+    sa.Column("totp", sa.Boolean, nullable=False),
+    sa.Column("email", sa.Boolean, nullable=False),
+    sa.Column("preferred", sa.Text, nullable=True),
+    sa.Column("totp_secret", sa.Text, nullable=True),  # sealed
+    sa.Column("totp_pending", sa.Text, nullable=True),  # sealed
+    sa.Column("totp_name", sa.Text, nullable=False),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+# Recovery codes: keyed hashes only; a row is deleted when its code is used.
+recovery_codes = sa.Table(
+    "recovery_codes",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.Column("code_hash", sa.Text, primary_key=True),
+    sa.Column("created_at", sa.Double, nullable=False),
 )

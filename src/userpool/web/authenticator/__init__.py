@@ -10,7 +10,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
 
-from userpool.web.authenticator import routes
+from userpool.web.authenticator import challenge_routes, routes
 from userpool.web.authenticator.render import STATIC_DIR, STATIC_PATH, html_guard
 
 PAGE_METHODS = ["GET", "POST"]
@@ -41,5 +41,10 @@ def authenticator_routes() -> list[BaseRoute]:
         Route("/confirmUser", html_guard(routes.confirm_link), methods=["GET"]),
         Route("/forgotPassword", html_guard(routes.forgot_password), methods=PAGE_METHODS),
         Route("/confirmForgotPassword", html_guard(routes.confirm_forgot_password), methods=PAGE_METHODS),
+        Route("/confirmSignIn", html_guard(challenge_routes.confirm_sign_in), methods=PAGE_METHODS),
+        Route("/selectMfaType", html_guard(challenge_routes.select_mfa_type), methods=PAGE_METHODS),
+        Route("/setupTotp", html_guard(challenge_routes.setup_totp), methods=PAGE_METHODS),
+        Route("/forceNewPassword", html_guard(challenge_routes.force_new_password), methods=PAGE_METHODS),
+        Route("/recoveryCodes", html_guard(challenge_routes.recovery_codes), methods=PAGE_METHODS),
         Mount(STATIC_PATH, app=_Static()),
     ]

@@ -1,4 +1,5 @@
-"""The hosted Authenticator's pages: /login, /signup, /confirm, /forgotPassword, /confirmForgotPassword.
+"""The hosted Authenticator's pages: /login, /signup, /confirm, /forgotPassword, /confirmForgotPassword
+(and, in `challenge_routes.py`, the pages of the challenges after the password).
 
 Each handler is thin: check the app client (and redirect URI) the query names, check CSRF on a POST, run one
 flow, then render the page again with a message or redirect (POST → 303 → GET). The OAuth query rides along
@@ -20,23 +21,37 @@ from userpool.api.oauth.params import oauth_params, oauth_query, read_form
 from userpool.core.attributes import mask
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError, PasswordResetRequiredException, UserNotConfirmedException
-from userpool.core.flows import hosted
-from userpool.core.flows.hosted import AuthorizeRequest, OAuthError
+from userpool.core.flows import hosted, hosted_sign_in
+from userpool.core.flows.hosted import AuthorizeRequest, OAuthError, WebSignIn
+from userpool.core.flows.hosted_sign_in import PendingPage
 from userpool.core.model import User
 from userpool.core.policy import describe
 from userpool.web.authenticator.fields import login_field, sign_up_fields
 from userpool.web.authenticator.messages import EN, error_text, t
 from userpool.web.authenticator.render import error_page, page
 from userpool.web.authenticator.security import (
+    CHALLENGE_COOKIE,
+    clear_session_cookie,
     csrf_ok,
     form_target,
     security_headers,
     session_token,
+    set_challenge_cookie,
     set_session_cookie,
 )
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# Where a sign-in waiting on a challenge is sent (challenge_routes.py)
+CHALLENGE_PAGES = {
+    "NEW_PASSWORD_REQUIRED": "/forceNewPassword",
+    "SMS_MFA": "/confirmSignIn",
+    "EMAIL_OTP": "/confirmSignIn",
+    "SOFTWARE_TOKEN_MFA": "/confirmSignIn",
+    "SELECT_MFA_TYPE": "/selectMfaType",
+    "MFA_SETUP": "/setupTotp",
+}
 
 
 # -- shared steps ------------------------------------------------------------------------------------------
@@ -150,7 +165,7 @@ async def _sign_in_post(request: Request, oauth: AuthorizeRequest) -> Response:
     username = _username(form)
     result = await _try(
         request,
-        hosted.sign_in,
+        hosted_sign_in.sign_in,
         client_id=oauth.client_id,
         username=username,
         password=form.get("password", ""),
@@ -164,11 +179,21 @@ async def _sign_in_post(request: Request, oauth: AuthorizeRequest) -> Response:
     if isinstance(result, CognitoError):
         error = _error("sign_in", result, request)
         return _render(request, "sign_in.html", oauth, status=400, username=username, error=error)
+    return next_page(request, oauth, result)
+
+
+def next_page(request: Request, oauth: AuthorizeRequest, result: WebSignIn | PendingPage) -> Response:
+    """After a sign-in step: the page of the next challenge (its Session in a cookie), or signed in."""
+    if isinstance(result, PendingPage):
+        response = _see_other(CHALLENGE_PAGES.get(result.challenge, "/login"), oauth)
+        set_challenge_cookie(request, response, result.session)
+        return response
     if oauth.redirect_uri:  # signed in just now: prompt=login is answered
         response = _see_other("/oauth2/authorize", dataclasses.replace(oauth, prompt=""))
     else:
         response = _see_other("/login", AuthorizeRequest(client_id=oauth.client_id, redirect_uri=""))
     set_session_cookie(request, response, result.token)
+    clear_session_cookie(request, response, CHALLENGE_COOKIE)
     return response
 
 

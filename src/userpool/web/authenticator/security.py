@@ -4,6 +4,8 @@ Cookies (HttpOnly, SameSite=Lax, path /; Secure and the `__Host-` prefix when th
 
 - `userpool-browser`: 256 random bits naming this browser, for CSRF only; lives as long as the browser.
 - `userpool-session`: the hosted web session (256 random bits; the server keeps only its SHA-256).
+- `userpool-challenge`: a sign-in waiting on a challenge page (MFA, a new password): its opaque Session,
+  which the server keeps only hashed and which stops working after the challenge's few minutes.
 
 CSRF: every form carries `HMAC(server key, browser id)` (the pool's keyed hashing, so every server process
 sharing the master key agrees without shared memory). A POST whose token does not match its browser cookie
@@ -25,6 +27,7 @@ from userpool.service import UserPool
 
 BROWSER_COOKIE = "userpool-browser"
 SESSION_COOKIE = "userpool-session"
+CHALLENGE_COOKIE = "userpool-challenge"
 CSRF_FIELD = "csrf_token"
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")
 _CSP_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -69,14 +72,22 @@ def set_session_cookie(request: Request, response: Response, token: str) -> None
     _set(request, response, SESSION_COOKIE, token)
 
 
-def clear_session_cookie(request: Request, response: Response) -> None:
+def clear_session_cookie(request: Request, response: Response, base: str = SESSION_COOKIE) -> None:
     response.delete_cookie(
-        cookie_name(request, SESSION_COOKIE),
+        cookie_name(request, base),
         path="/",
         secure=is_secure(request),
         httponly=True,
         samesite="lax",
     )
+
+
+def challenge_session(request: Request) -> str | None:
+    return _cookie(request, CHALLENGE_COOKIE)
+
+
+def set_challenge_cookie(request: Request, response: Response, session: str) -> None:
+    _set(request, response, CHALLENGE_COOKIE, session)
 
 
 class Browser:

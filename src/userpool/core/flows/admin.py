@@ -1,0 +1,120 @@
+"""What an administrator does to users. For now: create one, as Cognito's AdminCreateUser does (the signed
+admin API that exposes it arrives with its own issue; the flow is here so sign-in can be tested end to end).
+
+    create_user ─▶ FORCE_CHANGE_PASSWORD, a temporary password (given, or generated to meet the policy)
+                   sent in the invitation email/SMS unless suppressed ─▶ the user signs in with it ─▶
+                   NEW_PASSWORD_REQUIRED (new_password.py) ─▶ CONFIRMED
+    after temporary_password_validity_days unused ─▶ the temporary password no longer signs in
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+
+from userpool.core import attributes as attrs
+from userpool.core.context import Ctx
+from userpool.core.credentials import set_password
+from userpool.core.errors import InvalidParameterException
+from userpool.core.identity import insert_user
+from userpool.core.model import User, UserStatus
+from userpool.core.policy import SYMBOLS, check_password
+
+_CLASSES = (string.ascii_lowercase, string.ascii_uppercase, string.digits, "!#$%&*+-=?@^_")
+_FLAGS = ("true", "false")
+GENERATED_LENGTH = 16
+
+
+def generate_temporary_password(ctx: Ctx) -> str:
+    """A random password that meets any policy the pool can have: every character class, at least the
+    minimum length (16 characters, about 100 bits, when the policy asks for less)."""
+    policy = ctx.pool.password_policy
+    length = max(policy.min_length, GENERATED_LENGTH)
+    chars = [c[ctx.random.below(len(c))] for c in _CLASSES]
+    alphabet = "".join(_CLASSES)
+    chars += [alphabet[ctx.random.below(len(alphabet))] for _ in range(length - len(chars))]
+    for i in range(len(chars) - 1, 0, -1):  # Fisher-Yates, so the classes are not always first
+        j = ctx.random.below(i + 1)
+        chars[i], chars[j] = chars[j], chars[i]
+    password = "".join(chars)
+    assert any(c in SYMBOLS for c in password)
+    return password
+
+
+def _username(ctx: Ctx, username: str, values: dict[str, str]) -> str:
+    """With email/phone as the user name, the name given must be one, becomes that attribute, and the real
+    user name is the `sub` (as sign-up does)."""
+    kinds = ctx.pool.username_attributes
+    if not kinds:
+        return username
+    attr = "email" if "@" in username else "phone_number" if username.startswith("+") else ""
+    if attr not in kinds:
+        wanted = " or ".join("an email" if k == "email" else "a phone number" for k in kinds)
+        raise InvalidParameterException(f"Username should be {wanted}.")
+    if values.get(attr, username) != username:
+        raise InvalidParameterException(f"The {attr} attribute must match the username when {attr} is the username.")
+    values[attr] = username
+    return ""
+
+
+def create_user(
+    ctx: Ctx,
+    *,
+    username: str,
+    attributes: dict[str, str],
+    temporary_password: str | None = None,
+    message_action: str | None = None,
+    desired_delivery: Sequence[str] = ("EMAIL",),
+) -> User:
+    """AdminCreateUser: a FORCE_CHANGE_PASSWORD user with a temporary password, invited unless
+    `message_action` is "SUPPRESS". Administrators may set the `*_verified` flags (clients never can)."""
+    if message_action not in (None, "SUPPRESS"):
+        raise InvalidParameterException("MessageAction must be SUPPRESS or absent (RESEND comes with the admin API)")
+    if not desired_delivery or any(d not in ("EMAIL", "SMS") for d in desired_delivery):
+        raise InvalidParameterException("DesiredDeliveryMediums must be EMAIL and/or SMS")
+    values = dict(attributes)
+    flags: dict[str, str] = {k: values.pop(k) for k in ("email_verified", "phone_number_verified") if k in values}
+    if any(v not in _FLAGS for v in flags.values()):
+        raise InvalidParameterException("email_verified and phone_number_verified must be true or false")
+    values.pop("sub", None)
+    name = _username(ctx, username, values) or None
+    if "email" in values:
+        values["email"] = values["email"].strip()
+    attrs.check_client_write(ctx.pool, values, existing=None)
+    attrs.check_required(ctx.pool, values)
+    password = temporary_password if temporary_password is not None else generate_temporary_password(ctx)
+    check_password(ctx.pool.password_policy, password)
+    sub = ctx.random.uuid4()
+    for attribute in attrs.VERIFIABLE:
+        if attribute in values:
+            values[attrs.verified_flag(attribute)] = flags.get(attrs.verified_flag(attribute), "false")
+    now = ctx.now()
+    user = User(
+        pool_id=ctx.pool.pool_id,
+        username=name or sub,
+        sub=sub,
+        status=UserStatus.FORCE_CHANGE_PASSWORD,
+        attributes={"sub": sub, **values},
+        created_at=now,
+        updated_at=now,
+        temporary_password_expires_at=now + ctx.pool.password_policy.temporary_password_validity_days * 86400,
+    )
+    set_password(ctx, user, password)
+    insert_user(ctx, user)
+    if message_action is None:
+        _invite(ctx, user, username, password, desired_delivery)
+    return user
+
+
+def _invite(ctx: Ctx, user: User, login: str, password: str, mediums: Sequence[str]) -> None:
+    """The invitation: the user name to sign in with and the temporary password, by each medium the user
+    has an address for (Cognito's invitation_email / invitation_sms templates)."""
+    templates = ctx.pool.templates
+    if "EMAIL" in mediums and user.attributes.get("email"):
+        subject, body = templates.invitation_email.render(password, username=login)
+        to = user.attributes["email"]
+        ctx.send(to=to, channel="EMAIL", subject=subject, body=body, purpose="invitation", code=password)
+    if "SMS" in mediums and user.attributes.get("phone_number"):
+        _, body = templates.invitation_sms.render(password, username=login)
+        to = user.attributes["phone_number"]
+        ctx.send(to=to, channel="SMS", subject="", body=body, purpose="invitation", code=password)
