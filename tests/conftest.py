@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.custom_auth_sandbox import custom_auth_sandbox
 from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, mfa_sandbox
 from tests.support.sandbox import Sandbox, start_sandbox
 
@@ -30,4 +31,12 @@ def mfa_optional(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def mfa_required(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """MFA REQUIRED with TOTP only: a user without it sets it up during sign-in (MFA_SETUP)."""
     with mfa_sandbox(Path(tmp_path_factory.mktemp("mfa-required")), "REQUIRED", REQUIRED_FACTORS) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def custom_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The sign-in triggers: a "secret word" custom challenge, user migration from a legacy directory, and a
+    pre authentication that blocks accounts named blocked-… (tests/support/custom_auth_sandbox.py)."""
+    with custom_auth_sandbox(Path(tmp_path_factory.mktemp("custom-auth"))) as box:
         yield box

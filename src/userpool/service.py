@@ -12,7 +12,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx
-from userpool.core.errors import CognitoError
+from userpool.core.errors import CognitoError, StoreBusy, TooManyRequestsException
 from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
@@ -37,6 +37,13 @@ class UserPool:
     triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return self._run(flow, *args, **kwargs)
+        except StoreBusy:
+            # Nothing was written. Cognito's throttling answer: the SDKs (Amplify, botocore) retry it.
+            raise TooManyRequestsException("The user pool is busy; retry the request.") from None
+
+    def _run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         config = self.config  # one request sees one definition, even across a redeploy
         with self.store.begin() as tx:
             ctx = Ctx(

@@ -1,4 +1,6 @@
 """The seed's guide, end to end in Chromium: examples/hello (Starlette and Flask) against a real sandbox.
+(test_integrations.py drives the same example in all four frameworks, with groups and global sign-out;
+it starts the apps with `start_app` / `stop_app` from here.)
 
 A copy of examples/hello gets its own `userpool sandbox` (on 127.0.0.1) and the example app as its own
 process (served as `localhost`, so app and pool keep separate cookie jars, as they would on two sites).
@@ -28,9 +30,11 @@ from tests.support.sandbox import PASSWORD, Sandbox, free_port, unique_email
 pytestmark = pytest.mark.browser
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello"
-COMMANDS = {
+COMMANDS = {  # as examples/hello/README.md says to run them
     "starlette": ["-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port", "{port}"],
+    "fastapi": ["-m", "uvicorn", "fastapi_app:app", "--host", "127.0.0.1", "--port", "{port}"],
     "flask": ["-m", "flask", "--app", "flask_app", "run", "--host", "127.0.0.1", "--port", "{port}"],
+    "django": ["django_app/app.py", "runserver", "127.0.0.1:{port}", "--noreload"],
 }
 
 
@@ -60,11 +64,12 @@ def hello_sandbox(app_dir: Path) -> Iterator[Sandbox]:
     box.stop()
 
 
-def _start(kind: str, app_dir: Path) -> RunningApp:
+def start_app(kind: str, app_dir: Path, secret_key: str | None = None) -> RunningApp:
+    """The example app `kind` as its own process, on a free port, served as `localhost`."""
     port = free_port()
     log_path = app_dir / f"{kind}.log"
     args = [a.format(port=port) for a in COMMANDS[kind]]
-    env = {**os.environ, "SECRET_KEY": secrets.token_urlsafe(32), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "SECRET_KEY": secret_key or secrets.token_urlsafe(32), "PYTHONUNBUFFERED": "1"}
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, *args], cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT, text=True
@@ -79,11 +84,11 @@ def _start(kind: str, app_dir: Path) -> RunningApp:
             return app
         except httpx.HTTPError:
             time.sleep(0.05)
-    _stop(app)
+    stop_app(app)
     raise RuntimeError(f"{kind} app not ready after 20 s:\n{app.log()}")
 
 
-def _stop(app: RunningApp) -> None:
+def stop_app(app: RunningApp) -> None:
     if app.process.poll() is None:
         app.process.send_signal(signal.SIGINT)
         try:
@@ -95,9 +100,9 @@ def _stop(app: RunningApp) -> None:
 
 @pytest.fixture(params=["starlette", "flask"])
 def hello_app(request: pytest.FixtureRequest, hello_sandbox: Sandbox, app_dir: Path) -> Iterator[RunningApp]:
-    app = _start(request.param, app_dir)
+    app = start_app(request.param, app_dir)
     yield app
-    _stop(app)
+    stop_app(app)
 
 
 def test_seed_guide(page: Page, hello_sandbox: Sandbox, hello_app: RunningApp) -> None:
@@ -128,7 +133,7 @@ def test_seed_guide(page: Page, hello_sandbox: Sandbox, hello_app: RunningApp) -
     assert page.url == hello_app.url + "/"
     assert not [c for c in page.context.cookies(hello_app.url) if not c["httpOnly"]]
 
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(heading).to_have_text("Sign In")  # the hosted session ended too: no silent sign-in
     assert page.url.startswith(hello_sandbox.endpoint)
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.custom_auth_sandbox import LEGACY_PASSWORD, SECRET_WORD
 from tests.support.mfa_sandbox import force_change_password
 from tests.support.sandbox import PASSWORD, Sandbox, unique_email
 
@@ -102,3 +103,23 @@ def test_aws_amplify_v6_new_password_and_totp_setup(node: str, mfa_required: San
     run_journey(
         node, mfa_required, "amplify_mfa_setup.mjs", USERPOOL_FORCE_EMAIL=email, USERPOOL_FORCE_PASSWORD=PASSWORD
     )
+
+
+def test_aws_amplify_v6_custom_auth(node: str, custom_auth: Sandbox) -> None:
+    """aws-amplify v6 custom authentication: signIn with CUSTOM_WITHOUT_SRP and CUSTOM_WITH_SRP, then
+    confirmSignIn({challengeResponse}) (a wrong answer first); and a legacy user migrated at signIn with
+    USER_PASSWORD_AUTH."""
+    run_journey(
+        node,
+        custom_auth,
+        "amplify_custom_auth.mjs",
+        USERPOOL_SECRET_WORD=SECRET_WORD,
+        USERPOOL_LEGACY_EMAIL="legacy-amplify@example.com",
+        USERPOOL_LEGACY_PASSWORD=LEGACY_PASSWORD,
+    )
+
+
+def test_amazon_cognito_identity_js_custom_auth(node: str, custom_auth: Sandbox) -> None:
+    """amazon-cognito-identity-js: initiateAuth (CUSTOM_AUTH) with sendCustomChallengeAnswer, and authenticateUser
+    with the CUSTOM_AUTH flow type (SRP first)."""
+    run_journey(node, custom_auth, "cognito_identity_js_custom_auth.mjs", USERPOOL_SECRET_WORD=SECRET_WORD)

@@ -1,144 +1,45 @@
-"""with_authenticator in-process (Starlette TestClient, Flask test client) against a real sandbox.
+"""with_authenticator in-process (Starlette/FastAPI TestClient, Flask and Django test clients) against a
+real sandbox.
 
 The app runs in the test process; the OAuth side is the real `userpool sandbox`, whose hosted sign-in page
-is driven with httpx and a small form parser. Every test runs once per framework.
+is driven with httpx and a small form parser. Every test runs once per framework (tests/integrations/_apps.py).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
-import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
-from html.parser import HTMLParser
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
-import boto3
 import httpx
 import pytest
 from flask import Flask
-from starlette.applications import Starlette
-from starlette.exceptions import StarletteDeprecationWarning
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
 
-from tests.support.sandbox import PASSWORD, Sandbox, free_port, unique_email
+from tests.integrations._apps import (
+    FRAMEWORKS,
+    SECRET,
+    App,
+    Page,
+    Reply,
+    confirm_user,
+    framework_app,
+    hosted_sign_in,
+    starlette_app,
+)
+from tests.support.sandbox import Sandbox, unique_email
 from userpool.integrations._client import AuthClient
 from userpool.integrations._model import LOGIN_COOKIE, SESSION_COOKIE, AuthError, Tokens, WebRequest, safe_next
 from userpool.integrations.flask import Authenticator
-from userpool.integrations.starlette import SignOut, User, current_user, with_authenticator
-
-with warnings.catch_warnings():
-    # Starlette 1.x would rather drive its TestClient with httpx2; httpx (what the project installs) still works.
-    warnings.simplefilter("ignore", StarletteDeprecationWarning)
-    from starlette.testclient import TestClient
-
-SECRET = "test-secret-key-0123456789abcdef"
-PAGE = {"accept": "text/html,application/xhtml+xml", "sec-fetch-mode": "navigate"}
-
-# -- the hosted pages, driven with httpx ---------------------------------------------------------------
-
-
-@dataclass
-class Form:
-    action: str
-    method: str
-    fields: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)  # input id -> name
-    buttons: list[tuple[str, str, str]] = field(default_factory=list)  # (text, name, value)
-
-
-class Page(HTMLParser):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.forms: list[Form] = []
-        self.labels: dict[str, str] = {}  # label text -> input id
-        self.links: dict[str, str] = {}
-        self.headings: list[str] = []
-        self._text: list[str] | None = None
-        self._open: tuple[str, dict[str, str]] | None = None
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self.forms.append(Form(a.get("action", ""), a.get("method", "get").lower()))
-        elif tag == "input" and self.forms and a.get("name"):
-            if a.get("type") not in ("submit", "button"):
-                self.forms[-1].fields[a["name"]] = a.get("value", "")
-            self.forms[-1].ids[a.get("id", "")] = a["name"]
-        elif tag in ("label", "a", "button", "h1"):
-            self._text, self._open = [], (tag, a)
-
-    def handle_data(self, data: str) -> None:
-        if self._text is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open is None or self._text is None or tag != self._open[0]:
-            return
-        text, a = " ".join("".join(self._text).split()), self._open[1]
-        if tag == "label":
-            self.labels[text] = a.get("for", "")
-        elif tag == "a":
-            self.links[text] = a.get("href", "")
-        elif tag == "h1":
-            self.headings.append(text)
-        elif tag == "button" and self.forms:
-            self.forms[-1].buttons.append((text, a.get("name", ""), a.get("value", "")))
-        self._text = self._open = None
-
-    def submit(self, button: str, values: dict[str, str]) -> tuple[str, dict[str, str]]:
-        """(action, form data) of the form holding `button`, filled in by label."""
-        form = next(f for f in self.forms if any(b[0] == button for b in f.buttons))
-        data = dict(form.fields)
-        for label, value in values.items():
-            data[form.ids[self.labels[label]]] = value
-        _, name, value = next(b for b in form.buttons if b[0] == button)
-        if name:
-            data[name] = value
-        return form.action, data
-
-
-def hosted_sign_in(browser: httpx.Client, authorize_url: str, email: str) -> str:
-    """Follow the authorize URL through the hosted sign-in; returns the app callback URL (with ?code=)."""
-    pool = str(browser.base_url).rstrip("/") + "/"
-    response = browser.get(authorize_url)
-    for _ in range(10):
-        if response.is_redirect:
-            location = urljoin(str(response.url), response.headers["location"])
-            if not location.startswith(pool):
-                return location  # leaving the pool: back to the app
-            response = browser.get(location)
-            continue
-        page = Page(response.text)  # no hosted session yet: sign in on the page
-        assert page.headings == ["Sign In"], response.text
-        action, data = page.submit("Sign in", {"Email": email, "Password": PASSWORD})
-        response = browser.post(urljoin(str(response.url), action), data=data)
-    raise AssertionError("the hosted sign-in did not come back to the app")
+from userpool.integrations.starlette import SignOut
 
 
 @pytest.fixture(scope="module")
 def confirmed_email(sandbox: Sandbox) -> str:
-    client = boto3.client(
-        "cognito-idp",
-        endpoint_url=sandbox.endpoint,
-        region_name=sandbox.region,
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
-    )
-    try:
-        email = unique_email("hosted")
-        attrs = [{"Name": "email", "Value": email}]
-        client.sign_up(ClientId=sandbox.client_id, Username=email, Password=PASSWORD, UserAttributes=attrs)
-        client.confirm_sign_up(ClientId=sandbox.client_id, Username=email, ConfirmationCode=sandbox.last_code(email))
-    finally:
-        client.close()
-    return email
+    return confirm_user(sandbox, unique_email("hosted"))
 
 
 @pytest.fixture
@@ -147,125 +48,12 @@ def browser(sandbox: Sandbox) -> Iterator[httpx.Client]:
         yield client
 
 
-# -- the app under test, in either framework -----------------------------------------------------------
+# -- the app under test, in each framework --------------------------------------------------------------
 
 
-@dataclass
-class Reply:
-    status: int
-    location: str
-    set_cookies: list[str]
-    text: str
-
-
-@dataclass
-class App:
-    """One app behind with_authenticator, whichever the framework; `origin` is where it 'runs'."""
-
-    origin: str
-    auth: AuthClient
-    _get: Any
-    _post: Any
-    _set_cookie: Any
-    _cookies: Any
-
-    def get(self, target: str, headers: dict[str, str] | None = None) -> Reply:
-        return self._get(target if target.startswith("http") else self.origin + target, headers or PAGE)
-
-    def post(self, target: str, data: dict[str, str]) -> Reply:
-        return self._post(self.origin + target, data)
-
-    def set_cookie(self, name: str, value: str) -> None:
-        self._set_cookie(name, value)
-
-    def cookies(self) -> dict[str, str]:
-        return dict(self._cookies())
-
-
-async def _home(request: Request) -> Response:
-    user, sign_out = request.state.user, request.state.sign_out
-    return HTMLResponse(f"<h1>Hello {user.login_id}</h1>{sign_out.form()}")
-
-
-async def _api(request: Request) -> Response:
-    return JSONResponse({"sub": request.state.user.sub})
-
-
-async def _public(request: Request) -> Response:
-    user = request.state.user
-    return JSONResponse({"user": user.login_id if user else None})
-
-
-async def _me(request: Request) -> Response:
-    return JSONResponse({"username": current_user(request).username})
-
-
-@contextmanager
-def _starlette_app(sandbox: Sandbox) -> Iterator[App]:
-    routes = [Route("/", _home), Route("/api", _api), Route("/public/me", _public), Route("/public/fastapi", _me)]
-    app = with_authenticator(
-        Starlette(routes=routes), outputs=sandbox.outputs, secret_key=SECRET, public_paths=["/public/"]
-    )
-    origin = f"http://127.0.0.1:{free_port()}"
-    with TestClient(app, base_url=origin, follow_redirects=False) as client:
-
-        def get(url: str, headers: dict[str, str]) -> Reply:
-            r = client.get(url, headers=headers)
-            return Reply(r.status_code, r.headers.get("location", ""), r.headers.get_list("set-cookie"), r.text)
-
-        def post(url: str, data: dict[str, str]) -> Reply:
-            r = client.post(url, data=data)
-            return Reply(r.status_code, r.headers.get("location", ""), r.headers.get_list("set-cookie"), r.text)
-
-        def set_cookie(name: str, value: str) -> None:
-            client.cookies.set(name, value, domain="127.0.0.1", path="/")
-
-        yield App(origin, app.client, get, post, set_cookie, lambda: {c.name: c.value for c in client.cookies.jar})
-
-
-@contextmanager
-def _flask_app(sandbox: Sandbox) -> Iterator[App]:
-    app = Flask(__name__)
-    app.config["SECRET_KEY"] = SECRET
-    auth = Authenticator(app, outputs=sandbox.outputs)
-
-    @app.get("/")
-    @auth.with_authenticator
-    def home(user: User, sign_out: SignOut) -> str:
-        return f"<h1>Hello {user.login_id}</h1>{sign_out.form()}"
-
-    @app.get("/api")
-    @auth.with_authenticator
-    def api(user: User, sign_out: SignOut) -> dict[str, str]:
-        return {"sub": user.sub}
-
-    origin = f"http://127.0.0.1:{free_port()}"
-    client = app.test_client()
-
-    def reply(r: Any) -> Reply:
-        return Reply(r.status_code, r.headers.get("Location", ""), r.headers.getlist("Set-Cookie"), r.text)
-
-    def set_cookie(name: str, value: str) -> None:
-        client.set_cookie(name, value, domain="127.0.0.1")
-
-    def cookies() -> dict[str, str]:
-        return {c.key: c.value for c in client._cookies.values()}
-
-    with app.app_context():
-        auth_client = auth.client()
-    yield App(
-        origin,
-        auth_client,
-        lambda url, headers: reply(client.get(url, headers=headers)),
-        lambda url, data: reply(client.post(url, data=data)),
-        set_cookie,
-        cookies,
-    )
-
-
-@pytest.fixture(params=["starlette", "flask"])
+@pytest.fixture(params=FRAMEWORKS)
 def app(request: pytest.FixtureRequest, sandbox: Sandbox) -> Iterator[App]:
-    with (_starlette_app if request.param == "starlette" else _flask_app)(sandbox) as running:
+    with framework_app(request.param, sandbox.outputs) as running:
         yield running
 
 
@@ -321,7 +109,9 @@ def test_full_sign_in_round_trip_and_sign_out(
     assert done.status == 303 and done.location == "/?tab=2"
     cookie = next(c for c in done.set_cookies if c.startswith(SESSION_COOKIE + "="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
-    assert any(c.startswith(LOGIN_COOKIE + "=;") and "Max-Age=0" in c for c in done.set_cookies)
+    assert any(
+        c.startswith((LOGIN_COOKIE + "=;", LOGIN_COOKIE + '="";')) and "Max-Age=0" in c for c in done.set_cookies
+    )
     replayed = app.get(callback)  # the back button: already signed in, so just home (the code is spent)
     assert replayed.status == 303 and replayed.location == "/"
     home = app.get("/")
@@ -397,7 +187,7 @@ def test_open_redirect_refused_end_to_end(app: App, browser: httpx.Client, confi
 
 def test_protocol_relative_path_is_not_a_way_out(sandbox: Sandbox) -> None:
     # Starlette routes after the middleware, so a request for //evil.example/steal meets the guard itself.
-    with _starlette_app(sandbox) as app:
+    with starlette_app(sandbox.outputs) as app:
         assert app.get("//evil.example/steal").status == 302
         sealed = app.auth.unseal(app.cookies()[LOGIN_COOKIE], LOGIN_COOKIE)
         assert sealed is not None and sealed["next"] == "/"
@@ -470,13 +260,12 @@ def test_large_sessions_are_chunked(sandbox: Sandbox) -> None:
     assert client.read_session({**jar, SESSION_COOKIE: jar[SESSION_COOKIE][:-1]}) is None
 
 
-def test_public_paths_and_current_user(sandbox: Sandbox, browser: httpx.Client, confirmed_email: str) -> None:
-    with _starlette_app(sandbox) as app:
-        assert app.get("/public/me", {"accept": "application/json"}).text == '{"user":null}'
-        assert app.get("/public/fastapi", {"accept": "application/json"}).status == 401
-        sign_in(app, browser, confirmed_email)
-        assert app.get("/public/me", {"accept": "application/json"}).text == f'{{"user":"{confirmed_email}"}}'
-        assert app.get("/public/fastapi", {"accept": "application/json"}).status == 200
+def test_public_paths_and_current_user(app: App, browser: httpx.Client, confirmed_email: str) -> None:
+    assert json.loads(app.get("/public/me", {"accept": "application/json"}).text) == {"user": None}
+    assert app.get("/public/fastapi", {"accept": "application/json"}).status == 401
+    sign_in(app, browser, confirmed_email)
+    assert json.loads(app.get("/public/me", {"accept": "application/json"}).text) == {"user": confirmed_email}
+    assert app.get("/public/fastapi", {"accept": "application/json"}).status == 200
 
 
 def test_sign_out_form_is_escaped_and_renders_in_jinja() -> None:
@@ -539,14 +328,14 @@ def test_callback_refuses_tokens_of_another_attempt(nonce: str | None, status: i
         client = AuthClient(outputs, SECRET, http=http)
         request = WebRequest("GET", "http://127.0.0.1:8000", "/", "", "/", {})
         begun = client.begin(request, "/")
-        state = parse_qs(urlsplit(dict(begun.headers)["Location"]).query)["state"][0]
-        login = dict(begun.headers)["Set-Cookie"].split(";")[0].split("=", 1)[1]
+        state = parse_qs(urlsplit(dict(begun.all_headers())["Location"]).query)["state"][0]
+        login = dict(begun.all_headers())["Set-Cookie"].split(";")[0].split("=", 1)[1]
         callback = WebRequest(
             "GET", request.origin, "/auth/callback", f"code=c&state={state}", "/", {LOGIN_COOKIE: login}
         )
         reply = client.complete(callback)
     assert reply.status == 400 and message in reply.body
-    assert not any(v.startswith(SESSION_COOKIE) for k, v in reply.headers if k == "Set-Cookie")
+    assert not any(v.startswith(SESSION_COOKIE) for k, v in reply.all_headers() if k == "Set-Cookie")
 
 
 def test_callback_accepts_the_right_nonce() -> None:
@@ -554,7 +343,7 @@ def test_callback_accepts_the_right_nonce() -> None:
     with http:
         client = AuthClient(outputs, SECRET, http=http)
         request = WebRequest("GET", "https://app.example", "/", "", "/", {})
-        begun = dict(client.begin(request, "/after?x=1").headers)
+        begun = dict(client.begin(request, "/after?x=1").all_headers())
         query = parse_qs(urlsplit(begun["Location"]).query)
         login = begun["Set-Cookie"].split(";")[0].split("=", 1)[1]
         assert "Secure" in begun["Set-Cookie"]
@@ -568,7 +357,7 @@ def test_callback_accepts_the_right_nonce() -> None:
         )
         reply = client.complete(callback)
     assert reply.status == 303 and dict(reply.headers)["Location"] == "/after?x=1"
-    session_cookie = next(v for k, v in reply.headers if k == "Set-Cookie" and v.startswith(SESSION_COOKIE))
+    session_cookie = next(v for k, v in reply.all_headers() if k == "Set-Cookie" and v.startswith(SESSION_COOKIE))
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie
 
 

@@ -52,6 +52,13 @@ class PoolHarness:
         with self.store.begin() as tx:
             return tx.count_users(self.pool.config.pool_id)
 
+    def count_rows(self, table: str) -> int:
+        """Rows in one of the store's tables: what a refused action must not have left behind."""
+        import sqlalchemy as sa
+
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
+
     def sign_up(self, email: str, password: str = PASSWORD, **attrs: str) -> str:
         result = self.pool.run(
             sign_up.sign_up,

@@ -81,6 +81,16 @@ class Browser:
         assert response.status_code in (302, 303), (response.status_code, response.text[:500])
         return self.http.get(response.headers["location"])
 
+    def follow_all(self, response: httpx.Response, *, until: str = "") -> httpx.Response:
+        """Follow redirects between the hosted pages (at most 5), stopping early at a location starting `until`."""
+        for _ in range(5):
+            if response.status_code not in (302, 303):
+                return response
+            if until and response.headers["location"].startswith(until):
+                return response
+            response = self.follow(response)
+        raise AssertionError("too many redirects")
+
     # -- OAuth ----------------------------------------------------------------------------------------
 
     def authorize_query(self, pkce: Pkce, **extra: str) -> dict[str, str]:

@@ -81,8 +81,8 @@ def test_sign_up_asks_for_required_attributes_and_the_code_address() -> None:
         attributes={"given_name": AttributeSpec("given_name", required=True)},
         auto_verified_attributes=("email",),
     )
-    assert [f.field for f in sign_up_fields(config)] == ["given_name", "email"]
-    assert [f.field for f in sign_up_fields(_config())] == []  # email is the user name
+    assert [f.key for f in sign_up_fields(config)] == ["given_name", "email"]
+    assert [f.key for f in sign_up_fields(_config())] == []  # email is the user name
 
 
 def test_every_message_id_in_the_templates_exists() -> None:

@@ -81,6 +81,45 @@ class Templates:
 
 
 @dataclass(frozen=True)
+class FormFieldSettings:
+    """One field's options on one hosted page (Amplify's `formFields`); None keeps the page's own."""
+
+    label: str | None = None
+    placeholder: str | None = None
+    order: int | None = None
+    is_required: bool | None = None
+    label_hidden: bool = False
+    totp_issuer: str | None = None  # setup_totp's QR: the issuer and account name the app shows
+    totp_username: str | None = None
+
+
+@dataclass(frozen=True)
+class ThemeSettings:
+    """The hosted pages' theme: token values (checked at load), logo, header and footer texts, colour mode."""
+
+    tokens: Mapping[str, str] = field(default_factory=dict)  # token name → CSS value, for every colour mode
+    dark_tokens: Mapping[str, str] = field(default_factory=dict)  # overrides in dark mode
+    logo: str = ""  # an https URL or a data: URI (a file under amplify/ is read into one at load)
+    header: str = ""
+    footer: str = ""
+    color_mode: Literal["light", "dark", "system"] = "light"
+
+
+@dataclass(frozen=True)
+class AuthenticatorSettings:
+    """The hosted Authenticator's options (the definition's `authenticator`, like Amplify's props)."""
+
+    initial_state: Literal["sign_in", "sign_up", "forgot_password"] = "sign_in"
+    hide_sign_up: bool = False
+    variation: Literal["page", "modal"] = "page"
+    # page (Amplify's FormFieldComponents in snake_case: sign_in, sign_up, …) → field name → its options
+    form_fields: Mapping[str, Mapping[str, FormFieldSettings]] = field(default_factory=dict)
+    theme: ThemeSettings = ThemeSettings()
+    language: str = ""  # the default language ("" = English), when the browser asks for none we have
+    translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language → id → text
+
+
+@dataclass(frozen=True)
 class PoolConfig:
     pool_id: str
     region: str
@@ -118,6 +157,10 @@ class PoolConfig:
     reset_code_ttl: int = 3600
     verify_code_ttl: int = 24 * 3600
     code_attempts: int = 5  # wrong guesses a one-time code survives before it is burned
+    # The external identity providers' names (Google, Facebook, LoginWithAmazon, SignInWithApple, an OIDC
+    # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
+    identity_providers: tuple[str, ...] = ()
+    authenticator: AuthenticatorSettings = AuthenticatorSettings()
 
     @property
     def endpoint(self) -> str:

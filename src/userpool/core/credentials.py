@@ -8,10 +8,13 @@ from userpool.core.model import User
 from userpool.core.policy import check_password
 
 
-def set_password(ctx: Ctx, user: User, password: str) -> None:
+def set_password(ctx: Ctx, user: User, password: str, *, check_policy: bool = True) -> None:
     """Check the policy, then replace both forms. The verifier binds the pool name and the real user name,
-    as Cognito's clients compute x = H(salt | H(poolName | userIdForSrp | ":" | password))."""
-    check_password(ctx.pool.password_policy, password)
+    as Cognito's clients compute x = H(salt | H(poolName | userIdForSrp | ":" | password)).
+    `check_policy=False` only for a password another directory vouched for (user migration, which Cognito
+    lets through whatever the pool's policy)."""
+    if check_policy:
+        check_password(ctx.pool.password_policy, password)
     user.password_hash = ctx.hasher.hash(password)
     salt = srp.canonical_salt(ctx.random.token_bytes(16))
     user.srp_salt = salt

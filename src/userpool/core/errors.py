@@ -105,6 +105,11 @@ class UnknownOperationException(CognitoError): ...
 class SerializationException(CognitoError): ...
 
 
+class StoreBusy(Exception):
+    """Raised by a store that could not get the database in time (SQLite's write lock under load, a
+    PostgreSQL lock timeout). Nothing was written; the request may be retried as it was."""
+
+
 class StoreConflict(Exception):
     """Raised by a store when a write lost a race (unique key taken, row changed since it was read).
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -29,15 +32,20 @@ class Argon2Hasher:
             salt_len=16,
             type=Type.ID,
         )
+        # At most one hash per core at a time: more only queue inside argon2 while each holds 19 MiB, so a
+        # burst of sign-ins would cost memory (hundreds of MiB) for no throughput.
+        self._slots = threading.BoundedSemaphore(os.cpu_count() or 1)
         # Verified against for users who do not exist, so their answer costs the same time as a real one.
         self._dummy = self._ph.hash("userpool: no such user")
 
     def hash(self, password: str) -> str:
-        return self._ph.hash(password)
+        with self._slots:
+            return self._ph.hash(password)
 
     def verify(self, encoded: str, password: str) -> bool:
         try:
-            return self._ph.verify(encoded, password)
+            with self._slots:
+                return self._ph.verify(encoded, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 

@@ -15,10 +15,13 @@ from userpool.core.config import (
     LINK_PLACEHOLDER,
     USERNAME_PLACEHOLDER,
     AttributeSpec,
+    AuthenticatorSettings,
+    FormFieldSettings,
     PasswordPolicy,
     PoolConfig,
     Template,
     Templates,
+    ThemeSettings,
 )
 from userpool.definition.errors import DefinitionError
 from userpool.definition.models import AuthDefinition, CustomAttribute, PreTokenGeneration
@@ -200,6 +203,56 @@ def pre_token_generation_version(defn: AuthDefinition) -> Literal["V1_0", "V2_0"
     return fn.version if isinstance(fn, PreTokenGeneration) else "V1_0"
 
 
+def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
+    """Cognito's provider names for the definition's external providers, in a stable order."""
+    found = defn.login_with.external_providers
+    if found is None:
+        return ()
+    builtin = (
+        ("Google", found.google),
+        ("Facebook", found.facebook),
+        ("LoginWithAmazon", found.login_with_amazon),
+        ("SignInWithApple", found.sign_in_with_apple),
+    )
+    names = [name for name, provider in builtin if provider is not None]
+    return (*names, *(o.name for o in found.oidc), *((found.saml.name,) if found.saml else ()))
+
+
+def authenticator(defn: AuthDefinition) -> AuthenticatorSettings:
+    a, theme = defn.authenticator, defn.authenticator.theme
+    fields = {
+        page: {
+            name: FormFieldSettings(
+                label=o.label,
+                placeholder=o.placeholder,
+                order=o.order,
+                is_required=o.is_required,
+                label_hidden=o.label_hidden,
+                totp_issuer=o.totp_issuer,
+                totp_username=o.totp_username,
+            )
+            for name, o in options.items()
+        }
+        for page, options in a.form_fields.items()
+    }
+    return AuthenticatorSettings(
+        initial_state=a.initial_state,
+        hide_sign_up=a.hide_sign_up,
+        variation=a.variation,
+        form_fields=fields,
+        theme=ThemeSettings(
+            tokens=dict(theme.tokens),
+            dark_tokens=dict(theme.dark_tokens),
+            logo=theme.logo or "",
+            header=theme.header or "",
+            footer=theme.footer or "",
+            color_mode=theme.color_mode,
+        ),
+        language=a.language or "",
+        translations={lang: dict(texts) for lang, texts in a.translations.items()},
+    )
+
+
 def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
     p = defn.password_policy
     recovery = account_recovery(defn)
@@ -233,4 +286,6 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         device_tracking=defn.devices is not None,
         device_challenge_required_on_new_device=bool(defn.devices and defn.devices.challenge_required_on_new_device),
         device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),
+        identity_providers=identity_providers(defn),
+        authenticator=authenticator(defn),
     )

@@ -6,6 +6,7 @@ import contextlib
 import inspect
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -17,8 +18,9 @@ from userpool.definition.naming import snake
 # Options whose keys are names, not options: attribute names keep their spelling, values are options again.
 _NAMED = frozenset({"user_attributes"})
 # Options that are data all the way down (trigger names are checked by their own rule; HTTP header names
-# and provider attribute names must stay exactly as written).
-_OPAQUE = frozenset({"triggers", "headers", "attribute_mapping"})
+# and provider attribute names must stay exactly as written; the Authenticator's form fields and
+# translations are keyed by field names, languages and message ids, and convert their own option names).
+_OPAQUE = frozenset({"triggers", "headers", "attribute_mapping", "form_fields", "translations"})
 
 
 def _snake_keys(value: Any, *, keys_are_names: bool = False) -> Any:
@@ -43,6 +45,12 @@ def _where(depth: int = 2) -> str:
     with contextlib.suppress(ValueError):  # another drive on Windows: keep the absolute path
         path = os.path.relpath(path)
     return f"{path}:{frame.lineno}"
+
+
+def _amplify_dir(depth: int = 2) -> Path | None:
+    """The `amplify/` folder the calling definition file is in (files it names, like a logo, are under it)."""
+    caller = Path(inspect.stack()[depth].filename).resolve()
+    return next((parent for parent in caller.parents if parent.name == "amplify"), None)
 
 
 _TYPE_NAMES = frozenset({"str", "int", "float", "bool", "dict", "list", "none"})
@@ -88,9 +96,11 @@ def _known_options(model: type[Any], loc: tuple[Any, ...]) -> str:
     return ", ".join(model.model_fields) if hasattr(model, "model_fields") else ""
 
 
-def validate_auth(options: dict[str, Any], where: str) -> AuthDefinition:
+def validate_auth(options: dict[str, Any], where: str, amplify_dir: Path | None = None) -> AuthDefinition:
     try:
-        return AuthDefinition.model_validate({**_snake_keys(options), "source": where})
+        return AuthDefinition.model_validate(
+            {**_snake_keys(options), "source": where}, context={"amplify_dir": amplify_dir}
+        )
     except ValidationError as exc:
         problems: list[str] = []
         for err in exc.errors():
@@ -111,7 +121,7 @@ def define_auth(**options: Any) -> AuthDefinition:
     where = _where()
     if "login_with" not in options and "loginWith" not in options:
         options = {"login_with": {"email": True}, **options}  # Amplify's default when nothing is given
-    return validate_auth(options, where)
+    return validate_auth(options, where, _amplify_dir())
 
 
 @dataclass(frozen=True)

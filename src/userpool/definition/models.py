@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from userpool.definition.attributes import NAME_TO_COGNITO, STANDARD_OPTION_NAMES
+from userpool.definition.authenticator import Authenticator, check_fields
 from userpool.definition.naming import snake
 from userpool.definition.secrets import Secret
 
@@ -471,6 +472,7 @@ class AuthDefinition(_Model):
     triggers: dict[str, Callable[..., Any] | PreTokenGeneration] = Field(default_factory=dict)
     clients: list[AppClient] = Field(default_factory=list)  # besides the default app client
     devices: Devices | None = Devices()  # None (or False): no device tracking
+    authenticator: Authenticator = Authenticator()  # the hosted pages (definition/authenticator.py)
     # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
     # the option is recognised so a ported definition gets a clear answer instead of "unknown option".
     access: Any = None
@@ -590,6 +592,9 @@ class AuthDefinition(_Model):
                     f"clients[{i}].write_attributes: must include the required attribute(s) {', '.join(missing)}, "
                     "or users could not sign up through that client"
                 )
+        problems = check_fields(self.authenticator, dict(self.user_attributes), set(required))
+        if problems:
+            raise ValueError("; ".join(problems))
         challenge = self.passwordless_options.preferred_challenge
         needs = {
             "EMAIL_OTP": bool(login.email and login.email.otp_login),

@@ -1,8 +1,10 @@
 """The OAuth 2.0 client behind `with_authenticator`, with no web framework in it.
 
-An adapter (starlette.py, flask.py) turns its request into a `WebRequest`, asks `AuthClient` what to do, and
-turns the answer back into its own response: a `Reply` to send as is, or `Granted` (the view runs with the
-signed-in `User` and a `SignOut`, and the response gets `Granted.cookies`, set after a silent refresh).
+An adapter (starlette.py, flask.py, django.py) turns its request into a `WebRequest`, asks `AuthClient` what
+to do, and turns the answer back into its own response: a `Reply` to send as is, or `Granted` (the view runs
+with the signed-in `User` and a `SignOut`, and the response gets `Granted.cookies`, set after a silent
+refresh). Group checks (`User.in_group`) are the adapters' own, so each framework refuses in its own way
+(HTTPException, `abort(403)`, `PermissionDenied`) and the app's own 403 page applies.
 
 Sign-in is the authorization-code flow with PKCE (S256), a random `state` and `nonce` kept in a sealed
 cookie for ten minutes. The tokens live in a session cookie sealed with AES-256-GCM under a key derived
@@ -12,6 +14,7 @@ verified (signature, issuer, audience, expiry, nonce) before it was sealed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -31,6 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from userpool.integrations._model import (
     CALLBACK_PATH,
     CHUNK,
+    GLOBAL_FIELD,
     LOGIN_COOKIE,
     LOGIN_MAX_AGE,
     REFRESH_MARGIN,
@@ -168,22 +172,28 @@ class AuthClient:
             return Granted(User.from_tokens(tokens), self.sign_out_for(tokens), cookies)
         if not required:
             return Granted(None, None, cookies)
-        if request.navigation:
-            reply = self.begin(request, request.target)
-        else:
-            reply = Reply(401, [], "Not signed in", "text/plain; charset=utf-8")
-        reply.headers += [("Set-Cookie", c.header()) for c in cookies]
+        reply = self.signed_out(request)
+        reply.cookies += cookies
         return reply
 
-    def handle(self, request: WebRequest, csrf_token: str | None = None) -> Reply:
-        """Answer one of the integration's own routes (see `route`)."""
+    def signed_out(self, request: WebRequest) -> Reply:
+        """The answer to a signed-out visitor where a user is required: a page load goes to the hosted
+        Authenticator and comes back to the same page; anything else (fetch, a form post) gets 401."""
+        if request.navigation:
+            return self.begin(request, request.target)
+        return Reply(401, [("Cache-Control", "no-store")], "Not signed in", "text/plain; charset=utf-8")
+
+    def handle(self, request: WebRequest, form: Mapping[str, str] | None = None) -> Reply:
+        """Answer one of the integration's own routes (see `route`); `form` is the POSTed sign-out form."""
         route = self.route(request.path)
         if route == "callback":
             return self.complete(request)
         if route == "sign-in":
             return self.begin(request, (parse_qs(request.query).get("next") or ["/"])[0])
         if route == "sign-out":
-            return self.sign_out(request, csrf_token)
+            form = form or {}
+            everywhere = form.get(GLOBAL_FIELD, "").lower() in ("true", "1", "on", "yes")
+            return self.sign_out(request, form.get("csrf_token"), everywhere=everywhere)
         return page(404, "Not Found", "No such page.")
 
     # -- sign-in ----------------------------------------------------------------------------------------
@@ -207,14 +217,8 @@ class AuthClient:
             "code_challenge_method": "S256",
         }
         cookie = Cookie(LOGIN_COOKIE, self.seal(login, LOGIN_COOKIE), LOGIN_MAX_AGE, self.callback_path, request.secure)
-        return Reply(
-            302,
-            [
-                ("Location", f"{self.config.endpoint}/oauth2/authorize?{urlencode(query)}"),
-                ("Set-Cookie", cookie.header()),
-                ("Cache-Control", "no-store"),
-            ],
-        )
+        location = f"{self.config.endpoint}/oauth2/authorize?{urlencode(query)}"
+        return Reply(302, [("Location", location), ("Cache-Control", "no-store")], cookies=[cookie])
 
     def complete(self, request: WebRequest) -> Reply:
         """The callback: check state, exchange the code, verify the ID token and its nonce, start a session."""
@@ -225,11 +229,10 @@ class AuthClient:
             tokens, next_path = self._complete(request)
         except AuthError as err:
             reply = page(400, "Sign-in failed", str(err), (SIGN_IN_PATH, "Try again"))
-            reply.headers.append(("Set-Cookie", clear.header()))
+            reply.cookies.append(clear)
             return reply
         cookies = [clear, *self.session_cookies(tokens, request)]
-        headers = [("Location", next_path), ("Cache-Control", "no-store")]
-        return Reply(303, headers + [("Set-Cookie", c.header()) for c in cookies])
+        return Reply(303, [("Location", next_path), ("Cache-Control", "no-store")], cookies=cookies)
 
     def _complete(self, request: WebRequest) -> tuple[Tokens, str]:
         params = {k: v[0] for k, v in parse_qs(request.query).items()}
@@ -274,19 +277,31 @@ class AuthClient:
 
     # -- sign-out ---------------------------------------------------------------------------------------
 
-    def sign_out(self, request: WebRequest, csrf_token: str | None) -> Reply:
-        """Revoke the refresh token, clear the session, and end the hosted session too."""
+    def sign_out(self, request: WebRequest, csrf_token: str | None, *, everywhere: bool = False) -> Reply:
+        """Sign out of this browser: revoke the refresh token, clear the session, end the hosted session.
+        With `everywhere`, GlobalSignOut instead of the revocation: every token of the user, in every
+        browser and app, stops refreshing, and the pool's hosted sessions end."""
         tokens = self.read_session(request.cookies)
         if tokens is not None:
             expected = self.sign_out_for(tokens).csrf_token
             if not csrf_token or not _same(csrf_token, expected):
                 return page(403, "Forbidden", "The sign-out form is stale or forged (CSRF token).")
-            if tokens.refresh_token:
+            if everywhere:
+                if not self.global_sign_out(tokens):
+                    reply = page(
+                        502,
+                        "Not signed out everywhere",
+                        "You are signed out here, but the user pool could not be reached to end your other "
+                        "sessions. Sign in and try again.",
+                        (SIGN_IN_PATH, "Sign in"),
+                    )
+                    reply.cookies += self.session_cookies(None, request)
+                    return reply
+            elif tokens.refresh_token:
                 self.revoke(tokens.refresh_token)
         query = urlencode({"client_id": self.config.client_id, "logout_uri": request.origin + "/"})
         headers = [("Location", f"{self.config.endpoint}/logout?{query}"), ("Cache-Control", "no-store")]
-        headers += [("Set-Cookie", c.header()) for c in self.session_cookies(None, request)]
-        return Reply(303, headers)
+        return Reply(303, headers, cookies=self.session_cookies(None, request))
 
     def revoke(self, refresh_token: str) -> bool:
         """RFC 7009 revocation at the pool; False (never an exception) when the pool cannot be reached."""
@@ -295,6 +310,33 @@ class AuthClient:
             return self._post(f"{self.config.endpoint}/oauth2/revoke", form).status_code == 200
         except httpx.HTTPError:
             return False
+
+    def global_sign_out(self, tokens: Tokens) -> bool:
+        """GlobalSignOut with the session's access token (refreshed first when it has expired): True once
+        every session of the user has ended, also when the pool says this one already had (a revoked or
+        expired token); False, never an exception, when the pool cannot be reached or fails."""
+        if tokens.expires_at - REFRESH_MARGIN <= self._clock():
+            with contextlib.suppress(AuthError):  # refused or unreachable: the answer below tells which
+                tokens = self.refresh(tokens)
+        body = json.dumps({"AccessToken": tokens.access_token})
+        headers = {
+            "Content-Type": "application/x-amz-json-1.1",
+            "X-Amz-Target": "AWSCognitoIdentityProviderService.GlobalSignOut",
+        }
+        try:
+            if self._http is not None:
+                response = self._http.post(self.config.api_url, content=body, headers=headers, timeout=10)
+            else:
+                response = httpx.post(self.config.api_url, content=body, headers=headers, timeout=10)
+        except httpx.HTTPError:
+            return False
+        if response.status_code == 200:
+            return True
+        try:
+            error = str(response.json().get("__type", ""))
+        except (ValueError, AttributeError):
+            error = ""
+        return response.status_code == 400 and error.rsplit("#", 1)[-1] == "NotAuthorizedException"
 
     # -- the pool's token endpoint ----------------------------------------------------------------------
 

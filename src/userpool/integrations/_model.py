@@ -18,6 +18,7 @@ from markupsafe import Markup
 CALLBACK_PATH = "/auth/callback"
 SIGN_IN_PATH = "/auth/sign-in"
 SIGN_OUT_PATH = "/auth/sign-out"
+GLOBAL_FIELD = "global"  # the sign-out form's field that asks for GlobalSignOut (Amplify's `signOut({ global: true })`)
 SESSION_COOKIE = "userpool_app_session"
 LOGIN_COOKIE = "userpool_app_login"
 LOGIN_MAX_AGE = 600
@@ -64,6 +65,11 @@ class AuthConfig:
     client_id: str
     region: str
     scopes: tuple[str, ...] = DEFAULT_SCOPES
+    api_endpoint: str = ""  # the Cognito JSON API (GlobalSignOut); "" means `endpoint`
+
+    @property
+    def api_url(self) -> str:
+        return (self.api_endpoint or self.endpoint).rstrip("/") + "/"
 
     @classmethod
     def from_outputs(cls, outputs: str | os.PathLike[str] | Mapping[str, Any]) -> AuthConfig:
@@ -86,9 +92,11 @@ class AuthConfig:
         if custom.get("endpoint"):
             endpoint = str(custom["endpoint"]).rstrip("/")
             issuer = str(custom.get("issuer") or f"{endpoint}/{pool_id}")
+            api_endpoint = endpoint  # a userpool server answers both
         elif oauth.get("domain"):
             endpoint = f"https://{oauth['domain']}"
             issuer = f"https://cognito-idp.{region}.amazonaws.com/{pool_id}"
+            api_endpoint = f"https://cognito-idp.{region}.amazonaws.com"
         else:
             raise ValueError("amplify_outputs.json names no endpoint (custom.userpool or auth.oauth.domain)")
         return cls(
@@ -99,6 +107,7 @@ class AuthConfig:
             client_id=str(auth["user_pool_client_id"]),
             region=region,
             scopes=tuple(oauth.get("scopes") or DEFAULT_SCOPES),
+            api_endpoint=api_endpoint,
         )
 
 
@@ -115,7 +124,9 @@ class Tokens:
 @dataclass(frozen=True)
 class User:
     """The signed-in user. `login_id` is what they signed in with (Amplify's `signInDetails.loginId`):
-    their email (or phone number) in a pool that signs in with it, else the username."""
+    their email (or phone number) in a pool that signs in with it, else the username. `groups` are the
+    user's groups as the tokens say (`cognito:groups` of the ID token, then any more the access token names),
+    so a pre token generation trigger's `groupOverrideDetails` counts."""
 
     username: str
     sub: str
@@ -128,29 +139,47 @@ class User:
     def from_tokens(cls, tokens: Tokens) -> User:
         claims = jwt_claims(tokens.id_token)
         username = str(claims.get("cognito:username") or claims.get("sub", ""))
-        groups = claims.get("cognito:groups") or []
+        groups = _groups(claims) + _groups(jwt_claims(tokens.access_token))
         return cls(
             username=username,
             sub=str(claims.get("sub", "")),
             login_id=str(claims.get("email") or claims.get("phone_number") or username),
             attributes={k: v for k, v in claims.items() if k not in _PROTOCOL_CLAIMS},
-            groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+            groups=tuple(dict.fromkeys(groups)),
             tokens=tokens,
         )
+
+    def in_group(self, group: str) -> bool:
+        """Is the user a member of `group` (exact, case-sensitive, as Cognito's group names are)?"""
+        return group in self.groups
+
+
+def _groups(claims: Mapping[str, Any]) -> tuple[str, ...]:
+    groups = claims.get("cognito:groups")
+    return tuple(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else ()
 
 
 @dataclass(frozen=True)
 class SignOut:
-    """The sign-out button: a POST form to `url` carrying `csrf_token`. In Jinja, `{{ sign_out }}` renders it."""
+    """The sign-out button: a POST form to `url` carrying `csrf_token`. In Jinja, `{{ sign_out }}` renders it.
+
+    `form()` signs out of this browser: the refresh token is revoked, the app's session cookie cleared and
+    the hosted session ended. `form(global_=True)` ("Sign out everywhere") also calls GlobalSignOut with the
+    access token, so every session of the user ends: other browsers keep their page until their tokens
+    next need refreshing (within the access token's validity, an hour by default), then they are signed out.
+    A script posts the same fields: `csrf_token` and, for the global variant, `global=true`."""
 
     url: str
     csrf_token: str
 
-    def form(self, label: str = "Sign out") -> Markup:
+    def form(self, label: str | None = None, *, global_: bool = False) -> Markup:
+        if label is None:
+            label = "Sign out everywhere" if global_ else "Sign out"
+        everywhere = Markup('<input type="hidden" name="{}" value="true">').format(GLOBAL_FIELD) if global_ else ""
         return Markup(
-            '<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">'
+            '<form method="post" action="{}"><input type="hidden" name="csrf_token" value="{}">{}'
             '<button type="submit">{}</button></form>'
-        ).format(self.url, self.csrf_token, label)
+        ).format(self.url, self.csrf_token, everywhere, label)
 
     def __html__(self) -> str:
         return str(self.form())
@@ -199,10 +228,17 @@ class WebRequest:
 
 @dataclass
 class Reply:
+    """A response to send as is. Cookies are kept apart from the other headers for frameworks (Django) that
+    set them through their own cookie jar; `all_headers()` has them as Set-Cookie headers."""
+
     status: int
     headers: list[tuple[str, str]]
     body: str = ""
     content_type: str = "text/html; charset=utf-8"
+    cookies: list[Cookie] = field(default_factory=list)
+
+    def all_headers(self) -> list[tuple[str, str]]:
+        return self.headers + [("Set-Cookie", c.header()) for c in self.cookies]
 
 
 @dataclass(frozen=True)

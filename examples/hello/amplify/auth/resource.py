@@ -1,3 +1,3 @@
 from userpool import define_auth
 
-auth = define_auth(login_with={"email": True})
+auth = define_auth(login_with={"email": True}, groups=["ADMINS"])

@@ -30,6 +30,19 @@ def _attributes(body: Body, key: str) -> dict[str, str]:
     return parse_attribute_list((a["Name"], a.get("Value") or "") for a in body.get(key) or [])
 
 
+def _metadata(body: Body) -> dict[str, str] | None:
+    """ClientMetadata: for the triggers only, never stored."""
+    value = body.get("ClientMetadata")
+    return dict(value) if value else None
+
+
+def _validation_data(body: Body) -> dict[str, str] | None:
+    """SignUp's ValidationData (a list of Name/Value, like attributes) as the trigger's dict; None if absent."""
+    if body.get("ValidationData") is None:
+        return None
+    return {a["Name"]: a.get("Value") or "" for a in body["ValidationData"]}
+
+
 def _strings(body: Body, key: str) -> dict[str, str]:
     """A string map, null values as empty strings: amazon-cognito-identity-js answers again with
     DEVICE_KEY: null to say "no device" after "Device does not exist."."""
@@ -79,6 +92,8 @@ def sign_up_action(pool: UserPool, body: Body) -> Body:
         password=body.get("Password"),
         attributes=_attributes(body, "UserAttributes"),
         secret_hash=body.get("SecretHash"),
+        validation_data=_validation_data(body),
+        client_metadata=_metadata(body),
     )
     out: Body = {"UserConfirmed": result.confirmed, "UserSub": result.user_sub}
     if result.delivery is not None:
@@ -93,6 +108,7 @@ def confirm_sign_up_action(pool: UserPool, body: Body) -> Body:
         username=body["Username"],
         code=body["ConfirmationCode"],
         secret_hash=body.get("SecretHash"),
+        client_metadata=_metadata(body),
     )
     return {}
 
@@ -103,6 +119,7 @@ def resend_confirmation_code_action(pool: UserPool, body: Body) -> Body:
         client_id=body["ClientId"],
         username=body["Username"],
         secret_hash=body.get("SecretHash"),
+        client_metadata=_metadata(body),
     )
     return {"CodeDeliveryDetails": _delivery(delivery)}
 
@@ -113,6 +130,7 @@ def initiate_auth_action(pool: UserPool, body: Body) -> Body:
         client_id=body["ClientId"],
         flow=body["AuthFlow"],
         params=_strings(body, "AuthParameters"),
+        client_metadata=_metadata(body),
     )
     return _step(step)
 
@@ -124,6 +142,7 @@ def respond_to_auth_challenge_action(pool: UserPool, body: Body) -> Body:
         challenge=body["ChallengeName"],
         responses=_strings(body, "ChallengeResponses"),
         session=body.get("Session"),
+        client_metadata=_metadata(body),
     )
     return _step(step)
 
@@ -162,6 +181,7 @@ def update_user_attributes_action(pool: UserPool, body: Body) -> Body:
         account.update_user_attributes,
         access_token=body["AccessToken"],
         attributes=_attributes(body, "UserAttributes"),
+        client_metadata=_metadata(body),
     )
     return {"CodeDeliveryDetailsList": [_delivery(d) for d in deliveries]}
 
@@ -228,6 +248,7 @@ def get_user_attribute_verification_code_action(pool: UserPool, body: Body) -> B
         account.get_user_attribute_verification_code,
         access_token=body["AccessToken"],
         attribute=body["AttributeName"],
+        client_metadata=_metadata(body),
     )
     return {"CodeDeliveryDetails": _delivery(delivery)}
 
@@ -258,6 +279,7 @@ def forgot_password_action(pool: UserPool, body: Body) -> Body:
         client_id=body["ClientId"],
         username=body["Username"],
         secret_hash=body.get("SecretHash"),
+        client_metadata=_metadata(body),
     )
     return {"CodeDeliveryDetails": _delivery(delivery)}
 
@@ -270,6 +292,7 @@ def confirm_forgot_password_action(pool: UserPool, body: Body) -> Body:
         code=body["ConfirmationCode"],
         password=body["Password"],
         secret_hash=body.get("SecretHash"),
+        client_metadata=_metadata(body),
     )
     return {}
 

@@ -1,7 +1,10 @@
-"""GET /oauth2/authorize (RFC 6749 §4.1.1, RFC 7636): a code for a signed-in browser, else the sign-in page.
+"""GET /oauth2/authorize (RFC 6749 §4.1.1, RFC 7636): a code for a signed-in browser, else the sign-in page
+(or the page the definition's `authenticator.initial_state` names).
 
 The client and redirect URI are checked first: if either is wrong the user sees an error page and is never
 redirected (RFC 6749 §4.1.2.1). Every later refusal goes back to the app as `?error=...&state=...`.
+`identity_provider=<name>` (the hosted page's social buttons) asks for sign-in upstream, which arrives with
+federation: until then a provider the definition declares gets a page saying so, any other name an error.
 """
 
 from __future__ import annotations
@@ -9,10 +12,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from userpool.api.oauth.context import loopback_allowed, run_flow
+from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, with_query
 from userpool.core.flows import hosted
 from userpool.core.flows.hosted import OAuthError
+from userpool.web.authenticator._pages import PROVIDER_LABELS, START_PAGES
 from userpool.web.authenticator.render import error_page, html_guard
 from userpool.web.authenticator.security import security_headers, session_token
 
@@ -26,6 +30,9 @@ async def authorize(request: Request) -> Response:
     req = oauth_params(request.query_params)
     if req is None:
         return error_page(request, "page_error.invalid_request")
+    provider = request.query_params.get("identity_provider")
+    if provider is not None:
+        return await _upstream(request, req.client_id, req.redirect_uri, provider)
     try:
         issued = await run_flow(
             request, hosted.authorize, req, session_token=session_token(request), loopback=loopback_allowed(request)
@@ -35,5 +42,18 @@ async def authorize(request: Request) -> Response:
             return error_page(request, f"page_error.{err.error}", detail=err.message)
         return _redirect(with_query(err.redirect_uri, error=err.error, error_description=err.message, state=err.state))
     if issued is None:
-        return _redirect(f"/login?{oauth_query(req)}")
+        start = START_PAGES[pool_of(request).config.authenticator.initial_state]
+        return _redirect(f"{start}?{oauth_query(req)}")
     return _redirect(with_query(issued.redirect_uri, code=issued.code, state=issued.state))
+
+
+async def _upstream(request: Request, client_id: str, redirect_uri: str, provider: str) -> Response:
+    """Sign-in with an external provider: not yet on this server. A clear page, never a 500 or a redirect."""
+    try:
+        await run_flow(request, hosted.check_page_client, client_id, redirect_uri, loopback=loopback_allowed(request))
+    except OAuthError as err:
+        return error_page(request, f"page_error.{err.error}", detail=err.message)
+    if provider not in pool_of(request).config.identity_providers:
+        return error_page(request, "page_error.unknown_provider")
+    label = PROVIDER_LABELS.get(provider, provider)
+    return error_page(request, "page_error.provider_unavailable", provider=label)

@@ -7,11 +7,11 @@ Changing a verified email or phone keeps the old value active until the new one 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from userpool.core import attributes as attrs
-from userpool.core import codes, tokens
+from userpool.core import codes, tokens, triggers
 from userpool.core.clients import check_client_secret, check_writable, get_client, readable
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password, verify_password
@@ -36,7 +36,16 @@ def get_user_with_mfa(ctx: Ctx, *, access_token: str) -> tuple[User, MfaSummary]
     return user, mfa_settings.summary(ctx, caller.user)
 
 
-def _send_verification(ctx: Ctx, user: User, attribute: str, value: str) -> CodeDelivery:
+def _send_verification(
+    ctx: Ctx,
+    user: User,
+    attribute: str,
+    value: str,
+    *,
+    source: triggers.CustomMessageSource,
+    client_id: str,
+    client_metadata: Mapping[str, str] | None,
+) -> CodeDelivery:
     t = ctx.pool.templates
     return send_code(
         ctx,
@@ -47,10 +56,17 @@ def _send_verification(ctx: Ctx, user: User, attribute: str, value: str) -> Code
         value=value,
         email=t.verification_email,
         sms=t.verification_sms,
+        source=source,
+        client_id=client_id,
+        client_metadata=client_metadata,
     )
 
 
-def update_user_attributes(ctx: Ctx, *, access_token: str, attributes: dict[str, str]) -> list[CodeDelivery]:
+def update_user_attributes(
+    ctx: Ctx, *, access_token: str, attributes: dict[str, str], client_metadata: Mapping[str, str] | None = None
+) -> list[CodeDelivery]:
+    """UpdateUserAttributes; a changed email or phone the pool verifies gets a code
+    (CustomMessage_UpdateUserAttribute). `client_metadata` goes to the custom message trigger."""
     caller = tokens.authenticate(ctx, access_token)
     user = caller.user
     check_writable(caller.client, attributes)
@@ -73,7 +89,16 @@ def update_user_attributes(ctx: Ctx, *, access_token: str, attributes: dict[str,
             user.attributes[name] = value
             user.attributes[attrs.verified_flag(name)] = "false"
         if name in ctx.pool.auto_verified_attributes:
-            deliveries.append(_send_verification(ctx, user, name, value))
+            sent = _send_verification(
+                ctx,
+                user,
+                name,
+                value,
+                source="CustomMessage_UpdateUserAttribute",
+                client_id=caller.client.id,
+                client_metadata=client_metadata,
+            )
+            deliveries.append(sent)
     save_user(ctx, user)
     return deliveries
 
@@ -87,9 +112,20 @@ def _value_to_verify(user: User, attribute: str) -> str:
     return value
 
 
-def get_user_attribute_verification_code(ctx: Ctx, *, access_token: str, attribute: str) -> CodeDelivery:
-    user = tokens.authenticate(ctx, access_token).user
-    return _send_verification(ctx, user, attribute, _value_to_verify(user, attribute))
+def get_user_attribute_verification_code(
+    ctx: Ctx, *, access_token: str, attribute: str, client_metadata: Mapping[str, str] | None = None
+) -> CodeDelivery:
+    caller = tokens.authenticate(ctx, access_token)
+    user = caller.user
+    return _send_verification(
+        ctx,
+        user,
+        attribute,
+        _value_to_verify(user, attribute),
+        source="CustomMessage_VerifyUserAttribute",
+        client_id=caller.client.id,
+        client_metadata=client_metadata,
+    )
 
 
 def verify_user_attribute(ctx: Ctx, *, access_token: str, attribute: str, code: str) -> None:

@@ -1,8 +1,10 @@
 """What an administrator does to users. For now: create one, as Cognito's AdminCreateUser does (the signed
 admin API that exposes it arrives with its own issue; the flow is here so sign-in can be tested end to end).
 
-    create_user ─▶ FORCE_CHANGE_PASSWORD, a temporary password (given, or generated to meet the policy)
-                   sent in the invitation email/SMS unless suppressed ─▶ the user signs in with it ─▶
+    create_user ─pre_sign_up (PreSignUp_AdminCreateUser: raising refuses; its answer changes nothing)─▶
+                   FORCE_CHANGE_PASSWORD, a temporary password (given, or generated to meet the policy)
+                   sent in the invitation email/SMS unless suppressed (the custom message trigger may write it,
+                   CustomMessage_AdminCreateUser) ─▶ the user signs in with it ─▶
                    NEW_PASSWORD_REQUIRED (new_password.py) ─▶ CONFIRMED
     after temporary_password_validity_days unused ─▶ the temporary password no longer signs in
 """
@@ -10,11 +12,14 @@ admin API that exposes it arrives with its own issue; the flow is here so sign-i
 from __future__ import annotations
 
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Literal
 
 from userpool.core import attributes as attrs
+from userpool.core import triggers
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
+from userpool.core.delivery import compose
 from userpool.core.errors import InvalidParameterException
 from userpool.core.identity import insert_user
 from userpool.core.model import User, UserStatus
@@ -65,9 +70,13 @@ def create_user(
     temporary_password: str | None = None,
     message_action: str | None = None,
     desired_delivery: Sequence[str] = ("EMAIL",),
+    validation_data: Mapping[str, str] | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> User:
     """AdminCreateUser: a FORCE_CHANGE_PASSWORD user with a temporary password, invited unless
-    `message_action` is "SUPPRESS". Administrators may set the `*_verified` flags (clients never can)."""
+    `message_action` is "SUPPRESS". Administrators may set the `*_verified` flags (clients never can).
+    The pre sign-up trigger may refuse the user; its autoConfirm/autoVerify answers are ignored, as Cognito
+    ignores them for an administrator's user."""
     if message_action not in (None, "SUPPRESS"):
         raise InvalidParameterException("MessageAction must be SUPPRESS or absent (RESEND comes with the admin API)")
     if not desired_delivery or any(d not in ("EMAIL", "SMS") for d in desired_delivery):
@@ -85,6 +94,15 @@ def create_user(
     password = temporary_password if temporary_password is not None else generate_temporary_password(ctx)
     check_password(ctx.pool.password_policy, password)
     sub = ctx.random.uuid4()
+    triggers.pre_sign_up(
+        ctx,
+        source="PreSignUp_AdminCreateUser",
+        client_id=None,
+        username=name or sub,
+        attributes=values,
+        validation_data=validation_data,
+        client_metadata=client_metadata,
+    )
     for attribute in attrs.VERIFIABLE:
         if attribute in values:
             values[attrs.verified_flag(attribute)] = flags.get(attrs.verified_flag(attribute), "false")
@@ -102,19 +120,39 @@ def create_user(
     set_password(ctx, user, password)
     insert_user(ctx, user)
     if message_action is None:
-        _invite(ctx, user, username, password, desired_delivery)
+        _invite(ctx, user, username, password, desired_delivery, client_metadata)
     return user
 
 
-def _invite(ctx: Ctx, user: User, login: str, password: str, mediums: Sequence[str]) -> None:
+def _invite(
+    ctx: Ctx,
+    user: User,
+    login: str,
+    password: str,
+    mediums: Sequence[str],
+    client_metadata: Mapping[str, str] | None,
+) -> None:
     """The invitation: the user name to sign in with and the temporary password, by each medium the user
-    has an address for (Cognito's invitation_email / invitation_sms templates)."""
+    has an address for (Cognito's invitation_email / invitation_sms templates, or the custom message
+    trigger's text)."""
     templates = ctx.pool.templates
-    if "EMAIL" in mediums and user.attributes.get("email"):
-        subject, body = templates.invitation_email.render(password, username=login)
-        to = user.attributes["email"]
-        ctx.send(to=to, channel="EMAIL", subject=subject, body=body, purpose="invitation", code=password)
-    if "SMS" in mediums and user.attributes.get("phone_number"):
-        _, body = templates.invitation_sms.render(password, username=login)
-        to = user.attributes["phone_number"]
-        ctx.send(to=to, channel="SMS", subject="", body=body, purpose="invitation", code=password)
+    for medium, attribute, template in (
+        ("EMAIL", "email", templates.invitation_email),
+        ("SMS", "phone_number", templates.invitation_sms),
+    ):
+        to = user.attributes.get(attribute)
+        if medium not in mediums or not to:
+            continue
+        channel: Literal["EMAIL", "SMS"] = "EMAIL" if medium == "EMAIL" else "SMS"
+        subject, body = compose(
+            ctx,
+            user,
+            source="CustomMessage_AdminCreateUser",
+            channel=channel,
+            template=template,
+            code=password,
+            username=login,
+            client_metadata=client_metadata,
+        )
+        subject = subject if channel == "EMAIL" else ""
+        ctx.send(to=to, channel=channel, subject=subject, body=body, purpose="invitation", code=password)

@@ -19,9 +19,10 @@ import base64
 import binascii
 import hmac
 import string
+from collections.abc import Mapping
 from dataclasses import replace
 
-from userpool.core import srp, tokens
+from userpool.core import srp, tokens, triggers
 from userpool.core.clients import check_secret_hash
 from userpool.core.context import Ctx
 from userpool.core.errors import InvalidParameterException, NotAuthorizedException, ResourceNotFoundException
@@ -72,13 +73,29 @@ def for_sign_in(ctx: Ctx, user: User, device_key: str | None) -> Device | None:
     return device if device.confirmed else None
 
 
-def start_session(ctx: Ctx, client: Client, user: User, *, auth_time: int | None = None) -> AuthResult:
+def start_session(
+    ctx: Ctx,
+    client: Client,
+    user: User,
+    *,
+    auth_time: int | None = None,
+    trigger_source: triggers.TokenSource = "TokenGeneration_Authentication",
+    client_metadata: Mapping[str, str] | None = None,
+) -> AuthResult:
     """Tokens for a sign-in without a known device. With tracking on, the sign-in gets a new device, and its
     token family is bound to it (so the client's later refreshes with that DEVICE_KEY match)."""
-    if not ctx.pool.device_tracking:
-        return tokens.start_session(ctx, client, user, auth_time=auth_time)
-    device = _register(ctx, user)
-    result = tokens.start_session(ctx, client, user, device_key=device.key, auth_time=auth_time)
+    device = _register(ctx, user) if ctx.pool.device_tracking else None
+    result = tokens.start_session(
+        ctx,
+        client,
+        user,
+        device_key=device.key if device is not None else None,
+        auth_time=auth_time,
+        trigger_source=trigger_source,
+        client_metadata=client_metadata,
+    )
+    if device is None:
+        return result
     return replace(result, new_device=NewDevice(device.key, device.group_key))
 
 

@@ -1,6 +1,6 @@
 """The hosted Authenticator's sign-in: the same state machine as the JSON API, ending in a web session.
 
-    /login (password) ─▶ challenges.begin(channel "web") ─┬─ done ─▶ WebSession (cookie) ─▶ the app
+    /login (password) ─▶ challenges.begin(channel "web") ─┬─ done ─▶ post_authentication ─▶ WebSession (cookie)
                                                            └─ a challenge ─▶ its page, the Session in a cookie:
         NEW_PASSWORD_REQUIRED ─▶ /forceNewPassword      SMS_MFA, EMAIL_OTP, SOFTWARE_TOKEN_MFA ─▶ /confirmSignIn
         SELECT_MFA_TYPE ─▶ /selectMfaType               MFA_SETUP (an authenticator app) ─▶ /setupTotp
@@ -60,6 +60,7 @@ def _outcome(ctx: Ctx, outcome: Challenge | challenges.Done, previous_token: str
     if isinstance(outcome, Challenge):
         assert outcome.session is not None
         return PendingPage(outcome.name, outcome.session)
+    challenges.post_authentication(ctx, outcome)  # a refusal here leaves no web session
     return start_web_session(ctx, outcome.user, outcome.progress.auth_time or int(ctx.now()), previous_token)
 
 

@@ -24,10 +24,12 @@ from __future__ import annotations
 import hmac
 import json
 import re
+from typing import Literal
 
 from userpool.core import codes
 from userpool.core.attributes import mask, verified_flag
 from userpool.core.context import Ctx
+from userpool.core.delivery import compose
 from userpool.core.errors import (
     CodeMismatchException,
     ExpiredCodeException,
@@ -83,16 +85,25 @@ def _can_set_up(ctx: Ctx) -> tuple[str, ...]:
     return tuple(f for f in MFA_FACTORS if f in ctx.pool.mfa_factors)
 
 
-def send_code(ctx: Ctx, user: User, factor: str, to: str) -> str:
-    """Queue an SMS or email with a new code from the pool's MFA template; returns the code."""
+def send_code(ctx: Ctx, client: Client, user: User, factor: str, to: str) -> str:
+    """Queue an SMS or email with a new code from the pool's MFA template (or the custom message trigger's
+    text, source CustomMessage_Authentication); returns the code."""
     code = ctx.random.digits(codes.CODE_DIGITS)
     templates = ctx.pool.templates
-    if factor == "SMS":
-        _, body = templates.mfa_sms.render(code, username=user.username)
-        ctx.send(to=to, channel="SMS", subject="", body=body, purpose="mfa_sms", code=code)
-    else:
-        subject, body = templates.mfa_email.render(code, username=user.username)
-        ctx.send(to=to, channel="EMAIL", subject=subject, body=body, purpose="mfa_email", code=code)
+    channel: Literal["EMAIL", "SMS"] = "SMS" if factor == "SMS" else "EMAIL"
+    subject, body = compose(
+        ctx,
+        user,
+        source="CustomMessage_Authentication",
+        channel=channel,
+        template=templates.mfa_sms if factor == "SMS" else templates.mfa_email,
+        code=code,
+        client_id=client.id,
+        username=user.username,
+    )
+    purpose = "mfa_sms" if factor == "SMS" else "mfa_email"
+    subject = subject if channel == "EMAIL" else ""
+    ctx.send(to=to, channel=channel, subject=subject, body=body, purpose=purpose, code=code)
     return code
 
 
@@ -106,7 +117,7 @@ def ask(
     state = {**progress.to_state(), "factor": factor, "attempts": "0"}
     if factor != "TOTP":
         to = setup_email or user.attributes[mfa_settings.ATTRIBUTE[factor]]
-        code = send_code(ctx, user, factor, to)
+        code = send_code(ctx, client, user, factor, to)
         state |= {"code_hash": _code_hash(ctx, user, code), "code_expires_at": repr(ctx.now() + CODE_TTL)}
         if setup_email:
             state["setup_email"] = setup_email

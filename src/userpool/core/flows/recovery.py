@@ -2,6 +2,8 @@
 
 ForgotPassword ──code (1 h)──▶ ConfirmForgotPassword(code, new password) ──post_confirmation──▶ CONFIRMED,
                                                                                 signed out everywhere
+ForgotPassword for a name the pool lacks ─user_migration (UserMigration_ForgotPassword)─▶ a RESET_REQUIRED
+    user from the other directory, then the code as above (`migration.py`; declined: the unknown-user answer)
 
 A post confirmation trigger that refuses fails the reset and rolls it back: the old password and the
 sessions stay, and the code can be used again.
@@ -22,6 +24,7 @@ from userpool.core.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
+from userpool.core.flows import migration
 from userpool.core.identity import find_user, save_user
 from userpool.core.model import User, UserStatus
 from userpool.core.policy import check_password
@@ -48,6 +51,16 @@ def forgot_password(
     client = get_client(ctx, client_id)
     hide = client.prevent_user_existence_errors
     user = find_user(ctx, username)
+    if user is None and triggers.configured(ctx, "user_migration"):
+        check_secret_hash(client, username, secret_hash)
+        user = migration.migrate(
+            ctx,
+            client,
+            source="UserMigration_ForgotPassword",
+            login=username,
+            password=None,
+            client_metadata=client_metadata,
+        )
     if user is None:
         if hide:
             return simulated(ctx, username, purpose=PURPOSE)

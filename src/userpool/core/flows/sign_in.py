@@ -1,13 +1,15 @@
-"""Signing in: the first factor (a password, or its SRP proof), then the steps after it, then tokens.
+"""Signing in: the first factor (a password, its SRP proof, or custom challenges), then the steps after it,
+then tokens.
 
-    InitiateAuth(USER_PASSWORD_AUTH) ──password ok──────────────┐
-    InitiateAuth(USER_SRP_AUTH) ──▶ [PASSWORD_VERIFIER] ──proof ok┤
-                                                                ▼
+    InitiateAuth(USER_PASSWORD_AUTH) ─(migration)─ pre_authentication ─password ok──┐
+    InitiateAuth(USER_SRP_AUTH) ─ pre_authentication ─▶ [PASSWORD_VERIFIER] ─proof ok┤
+    InitiateAuth(CUSTOM_AUTH) ─ pre_authentication ─▶ custom_auth.py ─issueTokens────┤
+                                                                                     ▼
                     challenges.begin: account checks, the device named, then in order
                     [NEW_PASSWORD_REQUIRED] ─▶ [MFA challenges] ─▶ [DEVICE_SRP_AUTH ─▶ DEVICE_PASSWORD_VERIFIER]
                     (each only when it applies; the diagram of every step: challenges.py)
-                                                                ▼
-                    tokens (+ NewDeviceMetadata, tracking on and no device proven)
+                                                                                     ▼
+                    post_authentication ─▶ tokens (+ NewDeviceMetadata, tracking on and no device proven)
 
     InitiateAuth(REFRESH_TOKEN_AUTH), GetTokensFromRefreshToken ──▶ tokens
 
@@ -16,21 +18,31 @@ challenges take a few, see mfa.py); a wrong proof or an expired row ends the sig
 an opaque `Session`, and a second handle for pycognito, which answers without the Session: the
 SECRET_BLOCK of the two verifier states, the device key for DEVICE_SRP_AUTH. Both handles are stored only
 hashed. Every refusal of credentials is the same NotAuthorizedException, after the same work, whether or
-not the user exists. One exception to "one answer": a right proof naming a device that does not exist is
-refused with "Device does not exist." and leaves the challenge in place, because Amplify and
-amazon-cognito-identity-js then forget their device and answer the same challenge again (`devices.py`).
+not the user exists. The pre authentication trigger runs once per sign-in, at InitiateAuth, before the
+password or proof is checked (Cognito hands it InitiateAuth's ClientMetadata as `validationData`); for a
+name no user has it runs only when the client hides which users exist (`userNotFound: true`), as in
+Cognito. A password sign-in for an unknown name first asks the user migration trigger (`migration.py`).
+
+One exception to "one answer": a right proof naming a device that does not exist is refused with "Device
+does not exist." and leaves the challenge in place, because Amplify and amazon-cognito-identity-js then
+forget their device and answer the same challenge again (`devices.py`).
 """
 
 from __future__ import annotations
 
-import base64
+from collections.abc import Mapping
 
-from userpool.core import srp, tokens
+from userpool.core import tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import verify_password
-from userpool.core.errors import InvalidParameterException, NotAuthorizedException, UserNotFoundException
-from userpool.core.flows import challenges
+from userpool.core.errors import (
+    InvalidParameterException,
+    NotAuthorizedException,
+    PasswordResetRequiredException,
+    UserNotFoundException,
+)
+from userpool.core.flows import challenges, custom_auth, migration
 from userpool.core.flows._challenge import (
     API,
     WRONG,
@@ -42,48 +54,68 @@ from userpool.core.flows._challenge import (
     require,
 )
 from userpool.core.flows._challenge import check_can_sign_in as check_can_sign_in  # noqa: PLC0414 - re-exported
-from userpool.core.flows._srp_proof import check_proof, client_public, proof_answer
+from userpool.core.flows._srp_proof import (
+    PASSWORD_VERIFIER,
+    check_proof,
+    client_public,
+    password_verifier,
+    proof_answer,
+)
 from userpool.core.identity import find_user, save_user
-from userpool.core.model import Client, User
+from userpool.core.model import Client, User, UserStatus
 from userpool.core.tokens import AuthResult
 
-PASSWORD_VERIFIER = "PASSWORD_VERIFIER"
-
 SignInStep = AuthResult | Challenge
+Metadata = Mapping[str, str] | None
 
 
-def _finish(ctx: Ctx, outcome: Challenge | challenges.Done) -> SignInStep:
-    return outcome if isinstance(outcome, Challenge) else challenges.issue_tokens(ctx, outcome)
+def _finish(ctx: Ctx, outcome: Challenge | challenges.Done, client_metadata: Metadata) -> SignInStep:
+    return outcome if isinstance(outcome, Challenge) else challenges.issue_tokens(ctx, outcome, client_metadata)
 
 
-def initiate_auth(ctx: Ctx, *, client_id: str, flow: str, params: dict[str, str]) -> SignInStep:
+def initiate_auth(
+    ctx: Ctx, *, client_id: str, flow: str, params: dict[str, str], client_metadata: Metadata = None
+) -> SignInStep:
+    """InitiateAuth. `client_metadata` (ClientMetadata) goes to the triggers only."""
     client = get_client(ctx, client_id)
     if flow in ("REFRESH_TOKEN_AUTH", "REFRESH_TOKEN"):
         check_flow(client, "REFRESH_TOKEN_AUTH")
-        return _refresh(
-            ctx, client, require(params, "REFRESH_TOKEN"), params.get("SECRET_HASH"), params.get("DEVICE_KEY")
-        )
+        return _refresh(ctx, client, require(params, "REFRESH_TOKEN"), params, client_metadata)
     if flow == "USER_PASSWORD_AUTH":
         check_flow(client, flow)
-        return _password(ctx, client, require(params, "USERNAME"), require(params, "PASSWORD"), params)
+        username, password = require(params, "USERNAME"), require(params, "PASSWORD")
+        user = password_sign_in(ctx, client, username, password, params.get("SECRET_HASH"), client_metadata)
+        outcome = challenges.begin(ctx, client, user, device_key=params.get("DEVICE_KEY"))
+        return _finish(ctx, outcome, client_metadata)
     if flow == "USER_SRP_AUTH":
         check_flow(client, flow)
-        return _start_srp(ctx, client, require(params, "USERNAME"), require(params, "SRP_A"), params)
+        return _start_srp(ctx, client, require(params, "USERNAME"), require(params, "SRP_A"), params, client_metadata)
+    if flow == "CUSTOM_AUTH":
+        check_flow(client, flow)
+        return _finish(ctx, custom_auth.initiate(ctx, client, params, client_metadata), client_metadata)
     if flow in ("ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"):
         raise InvalidParameterException(f"{flow} is only for AdminInitiateAuth")
     raise InvalidParameterException(
-        f"AuthFlow {flow} is not supported; use USER_SRP_AUTH, USER_PASSWORD_AUTH or REFRESH_TOKEN_AUTH"
+        f"AuthFlow {flow} is not supported; use USER_SRP_AUTH, USER_PASSWORD_AUTH, CUSTOM_AUTH or REFRESH_TOKEN_AUTH"
     )
 
 
 def respond_to_auth_challenge(
-    ctx: Ctx, *, client_id: str, challenge: str, responses: dict[str, str], session: str | None
+    ctx: Ctx,
+    *,
+    client_id: str,
+    challenge: str,
+    responses: dict[str, str],
+    session: str | None,
+    client_metadata: Metadata = None,
 ) -> SignInStep:
     client = get_client(ctx, client_id)
     given = Answer(challenge, responses, session, API)
     if challenge == PASSWORD_VERIFIER:
-        return _verify_srp(ctx, client, given)
-    return _finish(ctx, challenges.answer(ctx, client, given))
+        return _finish(ctx, _verify_srp(ctx, client, given, client_metadata), client_metadata)
+    if challenge == custom_auth.CUSTOM_CHALLENGE:
+        return _finish(ctx, custom_auth.answer(ctx, client, given, client_metadata), client_metadata)
+    return _finish(ctx, challenges.answer(ctx, client, given), client_metadata)
 
 
 def get_tokens_from_refresh_token(
@@ -97,88 +129,78 @@ def get_tokens_from_refresh_token(
 
 
 def _refresh(
-    ctx: Ctx, client: Client, refresh_token: str, secret_hash: str | None, device_key: str | None
+    ctx: Ctx, client: Client, refresh_token: str, params: dict[str, str], client_metadata: Metadata
 ) -> AuthResult:
+    secret_hash, device_key = params.get("SECRET_HASH"), params.get("DEVICE_KEY")
     if client.secret is not None:
         found = tokens.family_of(ctx, refresh_token)
         user = ctx.tx.get_user(ctx.pool.pool_id, found[1].user_sub) if found else None
         if user is None:
             raise NotAuthorizedException("Invalid Refresh Token")
         check_secret_hash(client, user.username, secret_hash)
-    return tokens.refresh(ctx, client, refresh_token, device_key=device_key)
+    return tokens.refresh(ctx, client, refresh_token, device_key=device_key, client_metadata=client_metadata)
 
 
-def password_sign_in(ctx: Ctx, client: Client, username: str, password: str, secret_hash: str | None = None) -> User:
+def password_sign_in(
+    ctx: Ctx,
+    client: Client,
+    username: str,
+    password: str,
+    secret_hash: str | None = None,
+    client_metadata: Metadata = None,
+) -> User:
     """Check a user name and password the way every password sign-in does (the JSON API's
     USER_PASSWORD_AUTH and the hosted Authenticator): same work and same answer for an unknown user.
-    The user returned has passed the first factor only: the steps after it (`challenges`) come next."""
+    An unknown name may be migrated first; the pre authentication trigger runs before the password is
+    checked. The user returned has passed the first factor only: the steps after it (`challenges`) come next."""
     user = find_user(ctx, username)
-    old_hash = user.password_hash if user else None
-    ok = verify_password(ctx, user, password)
+    migrated = False
+    if user is None and triggers.configured(ctx, "user_migration"):
+        check_secret_hash(client, username, secret_hash)  # the password goes to no trigger for a stranger
+        user = migration.migrate(
+            ctx,
+            client,
+            source="UserMigration_Authentication",
+            login=username,
+            password=password,
+            client_metadata=client_metadata,
+        )
+        migrated = user is not None
     if user is None and not client.prevent_user_existence_errors:
+        verify_password(ctx, None, password)  # the same work as a wrong password
         raise UserNotFoundException("User does not exist.")
     if user is not None:
         check_secret_hash(client, username, secret_hash)
+    triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
+    old_hash = user.password_hash if user else None
+    ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
     if user is None or not ok:
         raise NotAuthorizedException(WRONG)
+    if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
+        raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
     check_first_factor(ctx, user)
-    if user.password_hash != old_hash:  # upgraded to the current argon2 parameters
+    if user.password_hash != old_hash and not migrated:  # upgraded to the current argon2 parameters
         save_user(ctx, user)
     return user
 
 
-def _password(ctx: Ctx, client: Client, username: str, password: str, params: dict[str, str]) -> SignInStep:
-    user = password_sign_in(ctx, client, username, password, params.get("SECRET_HASH"))
-    return _finish(ctx, challenges.begin(ctx, client, user, device_key=params.get("DEVICE_KEY")))
-
-
-def _simulated_user(ctx: Ctx, username: str) -> tuple[str, str, int]:
-    """A stable fake (user id, salt, verifier) per name, so probing never tells a real user from a missing one."""
-    key = username if ctx.pool.case_sensitive else username.lower()
-    digest = ctx.keyed.digest("simulated-srp", key)
-    salt = srp.canonical_salt(bytes.fromhex(digest[:32]) or b"\x01")
-    verifier = int(ctx.keyed.digest("simulated-srp-verifier", key), 16) % srp.N
-    if ctx.pool.username_attributes:
-        h = digest[32:64]
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:32]}", salt, verifier
-    return username, salt, verifier
-
-
-def _start_srp(ctx: Ctx, client: Client, username: str, srp_a: str, params: dict[str, str]) -> Challenge:
+def _start_srp(
+    ctx: Ctx, client: Client, username: str, srp_a: str, params: dict[str, str], client_metadata: Metadata
+) -> Challenge:
     a_pub = client_public(srp_a)
     user = find_user(ctx, username)
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
     if user is not None:
         check_secret_hash(client, username, params.get("SECRET_HASH"))
-    if user is not None and user.srp_verifier and user.srp_salt:
-        user_id, salt, verifier = user.username, user.srp_salt, int(user.srp_verifier, 16)
-    else:
-        user_id, salt, verifier = _simulated_user(ctx, username)
-    b = int.from_bytes(ctx.random.token_bytes(32), "big")
-    b_pub = srp.server_public(verifier, b)
-    secret_block = base64.standard_b64encode(ctx.random.token_bytes(64)).decode()
-    state = {
-        "user_id": user_id,
-        "a": format(a_pub, "x"),
-        "b": format(b, "x"),
-        "B": format(b_pub, "x"),
-        "v": format(verifier, "x"),
-    }
+    triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
+    parameters, state, secret_block, known = password_verifier(ctx, user, username, a_pub)
     if params.get("DEVICE_KEY"):  # pycognito names its device here; Amplify only in the answer
         state["device_key"] = params["DEVICE_KEY"]
-    parameters = {
-        "SALT": salt,
-        "SRP_B": format(b_pub, "x"),
-        "SECRET_BLOCK": secret_block,
-        "USER_ID_FOR_SRP": user_id,
-        "USERNAME": user_id,
-    }
-    known = user if user is not None and user.srp_verifier else None
     return park(ctx, client, PASSWORD_VERIFIER, known, username, parameters, state, secret_block)
 
 
-def _verify_srp(ctx: Ctx, client: Client, given: Answer) -> SignInStep:
+def _verify_srp(ctx: Ctx, client: Client, given: Answer, client_metadata: Metadata) -> Challenge | challenges.Done:
     responses = given.responses
     secret_block = proof_answer(responses)
     pending = load_pending(ctx, client, given, secret_block)
@@ -193,4 +215,6 @@ def _verify_srp(ctx: Ctx, client: Client, given: Answer) -> SignInStep:
     # The answer's DEVICE_KEY wins, even empty: a client told "Device does not exist." answers again without
     # its device (amazon-cognito-identity-js with DEVICE_KEY: null) though InitiateAuth named it.
     device_key = responses["DEVICE_KEY"] if "DEVICE_KEY" in responses else pending.state.get("device_key")
-    return _finish(ctx, challenges.begin(ctx, client, user, device_key=device_key))
+    if custom_auth.started_it(pending):  # CUSTOM_WITH_SRP: the password was one of its challenges
+        return custom_auth.password_verified(ctx, client, user, pending, device_key, client_metadata)
+    return challenges.begin(ctx, client, user, device_key=device_key)

@@ -4,20 +4,22 @@ dispatcher (`_dispatch.dispatch`) that bounds, times and logs them.
 
 | trigger | Cognito's trigger sources | wired in |
 |---|---|---|
-| pre_sign_up | PreSignUp_SignUp (_AdminCreateUser, _ExternalProvider) | flows/sign_up.sign_up |
+| pre_sign_up | PreSignUp_SignUp, _AdminCreateUser (_ExternalProvider) | flows/sign_up.sign_up, admin.create_user |
 | post_confirmation | PostConfirmation_ConfirmSignUp, _ConfirmForgotPassword | confirm_sign_up, recovery |
 | custom_message | CustomMessage_SignUp, _ResendCode, _ForgotPassword, _UpdateUserAttribute, | delivery.compose |
 | | _VerifyUserAttribute, _AdminCreateUser, _Authentication | |
 | pre_token_generation | TokenGeneration_HostedAuth, _Authentication, _NewPasswordChallenge, | tokens._mint |
 | | _AuthenticateDevice, _RefreshTokens | |
-| user_migration | UserMigration_Authentication, _ForgotPassword | sign-in (phase 2) |
-| pre_authentication | PreAuthentication_Authentication | sign-in (phase 2) |
-| post_authentication | PostAuthentication_Authentication | sign-in (phase 2) |
-| define/create_auth_challenge, verify_auth_challenge_response | …_Authentication | sign-in (phase 2) |
+| user_migration | UserMigration_Authentication, _ForgotPassword | flows/migration.py |
+| pre_authentication | PreAuthentication_Authentication | sign_in (password, SRP), custom_auth |
+| post_authentication | PostAuthentication_Authentication | challenges.post_authentication |
+| define/create_auth_challenge, verify_auth_challenge_response | …_Authentication | flows/custom_auth.py |
 
 Failures: the callable raised → UserLambdaValidationException "<Name> failed with error <message>."; it
 ran past `TIMEOUT` → UnexpectedLambdaException; it answered something else than its event or a member of
 the wrong type → InvalidLambdaResponseException. Each fails the action, which then writes nothing.
+One exception: a user_migration trigger that raises declines the migration (`user_migration` returns None),
+as a migration Lambda says "not in the old directory" by failing.
 """
 
 from userpool.core.triggers._account import (

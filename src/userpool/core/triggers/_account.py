@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from userpool.core.context import Ctx
+from userpool.core.errors import UserLambdaValidationException
 from userpool.core.model import User
 from userpool.core.triggers._dispatch import (
     Response,
@@ -108,8 +109,8 @@ class UserMigration:
     """response of the user migration trigger: the user to create from another directory."""
 
     user_attributes: dict[str, str]
-    final_user_status: Literal["CONFIRMED", "RESET_REQUIRED"] = "RESET_REQUIRED"
-    message_action: Literal["SUPPRESS"] | None = None  # None: send the welcome message
+    final_user_status: Literal["CONFIRMED", "RESET_REQUIRED"] = "CONFIRMED"
+    message_action: Literal["SUPPRESS"] | None = None  # None: Cognito would send a welcome message
     desired_delivery_mediums: tuple[str, ...] = ("SMS",)
     force_alias_creation: bool = False
     enable_sms_mfa: bool = False
@@ -126,36 +127,41 @@ def user_migration(
     client_metadata: Mapping[str, str] | None = None,
 ) -> UserMigration | None:
     """A sign-in or forgot-password for a user the pool does not have: the trigger may bring them in.
-    `password` is what the user typed (sign-in only; never sent for ForgotPassword). None: no trigger."""
+    `password` is what the user typed (sign-in only; never sent for ForgotPassword).
+
+    None: no such trigger, or it declined — it raised (the usual way a migration Lambda says "not in the old
+    directory either" or "wrong password") or answered without userAttributes; the caller then answers as
+    for any unknown user. A time-out or a malformed answer still fails the action with Cognito's error."""
     if "user_migration" not in ctx.pool.triggers:
         return None
     request: dict[str, Any] = {"validationData": dict(validation_data) if validation_data is not None else None}
     if password is not None:
         request["password"] = password
-    return dispatch(
-        ctx,
-        "user_migration",
-        source,
-        username=username,
-        client_id=client_id,
-        request=_with_metadata(request, client_metadata),
-        response={
-            "userAttributes": None,
-            "finalUserStatus": None,
-            "messageAction": None,
-            "desiredDeliveryMediums": None,
-            "forceAliasCreation": None,
-            "enableSMSMFA": None,
-        },
-        parse=_user_migration,
-    )
+    try:
+        return dispatch(
+            ctx,
+            "user_migration",
+            source,
+            username=username,
+            client_id=client_id,
+            request=_with_metadata(request, client_metadata),
+            response={
+                "userAttributes": None,
+                "finalUserStatus": None,
+                "messageAction": None,
+                "desiredDeliveryMediums": None,
+                "forceAliasCreation": None,
+                "enableSMSMFA": None,
+            },
+            parse=lambda response: _user_migration(response, source),
+        )
+    except UserLambdaValidationException:
+        return None
 
 
-def _user_migration(response: Response) -> UserMigration:
+def _user_migration(response: Response, source: UserMigrationSource) -> UserMigration | None:
     attributes = string_map("user_migration", response, "userAttributes")
-    if not attributes:
-        raise refuse("user_migration", "response.userAttributes is required")
-    status = string("user_migration", response, "finalUserStatus") or "RESET_REQUIRED"
+    status = string("user_migration", response, "finalUserStatus") or "CONFIRMED"  # Cognito: unset confirms
     if status not in ("CONFIRMED", "RESET_REQUIRED"):
         raise refuse("user_migration", "response.finalUserStatus must be CONFIRMED or RESET_REQUIRED")
     action = string("user_migration", response, "messageAction")
@@ -164,9 +170,14 @@ def _user_migration(response: Response) -> UserMigration:
     mediums = strings("user_migration", response, "desiredDeliveryMediums") or ["SMS"]
     if not set(mediums) <= {"SMS", "EMAIL"}:
         raise refuse("user_migration", "response.desiredDeliveryMediums must list SMS or EMAIL")
+    if not attributes:  # nothing to create: the trigger declined
+        return None
+    # Migrated by ForgotPassword, the user has no password yet: they must finish the reset first.
+    confirmed = status == "CONFIRMED" and source == "UserMigration_Authentication"
+    final: Literal["CONFIRMED", "RESET_REQUIRED"] = "CONFIRMED" if confirmed else "RESET_REQUIRED"
     return UserMigration(
         user_attributes=attributes,
-        final_user_status="CONFIRMED" if status == "CONFIRMED" else "RESET_REQUIRED",
+        final_user_status=final,
         message_action="SUPPRESS" if action == "SUPPRESS" else None,
         desired_delivery_mediums=tuple(mediums),
         force_alias_creation=boolean("user_migration", response, "forceAliasCreation"),

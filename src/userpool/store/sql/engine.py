@@ -27,7 +27,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import OperationalError
 
+from userpool.core.errors import StoreBusy
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql.repository import SqlTx
 
@@ -55,8 +57,13 @@ class SqlStore:
         Do not open a second unit of work inside one in the same thread: on SQLite the inner one would
         wait for the outer one's write lock and fail after `busy_timeout`.
         """
-        with self.engine.begin() as conn:
-            yield SqlTx(conn, self._sealer)
+        try:
+            with self.engine.begin() as conn:
+                yield SqlTx(conn, self._sealer)
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise StoreBusy(str(exc.orig)) from exc
+            raise
 
     def close(self) -> None:
         """Close every pooled connection. Units of work still open keep theirs until they end."""
@@ -69,14 +76,35 @@ class SqlStore:
         self.close()
 
 
-def open_store(url: str, sealer: Sealer, *, schema: str | None = None, pool_size: int = 5) -> SqlStore:
+# SQLite: the write lock not granted within busy_timeout. PostgreSQL: lock_not_available, too many
+# connections, cannot connect now (a restart): all "try again", none a bug.
+_PG_BUSY = frozenset({"55P03", "53300", "57P03"})
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    code = getattr(exc.orig, "sqlstate", None)
+    if code is not None:
+        return str(code) in _PG_BUSY
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def open_store(
+    url: str,
+    sealer: Sealer,
+    *,
+    schema: str | None = None,
+    pool_size: int = 5,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> SqlStore:
     """Connect to `url`, migrate the schema to head, and return the store.
 
     `url` is `sqlite:///path/to.db` or `postgresql+psycopg://user@host:5432/db` (a bare `postgresql://`
     means psycopg 3 too). `schema` (PostgreSQL only) keeps the tables in that schema, created if missing;
-    `pool_size` bounds the connections each process keeps open.
+    `pool_size` bounds the connections each process keeps open; `busy_timeout_ms` (SQLite) how long a unit of
+    work waits for the write lock before the request is answered TooManyRequestsException.
     """
-    engine = create_engine(url, schema=schema, pool_size=pool_size)
+    engine = create_engine(url, schema=schema, pool_size=pool_size, busy_timeout_ms=busy_timeout_ms)
     try:
         migrate(engine, schema=schema)
     except BaseException:
@@ -85,14 +113,16 @@ def open_store(url: str, sealer: Sealer, *, schema: str | None = None, pool_size
     return SqlStore(engine, sealer)
 
 
-def create_engine(url: str, *, schema: str | None = None, pool_size: int = 5) -> Engine:
+def create_engine(
+    url: str, *, schema: str | None = None, pool_size: int = 5, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+) -> Engine:
     """An engine set up for the store (see the module docstring); runs no SQL yet."""
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if schema is not None:
             raise ValueError("schema= is for PostgreSQL; SQLite keeps one schema per file")
-        return _sqlite_engine(parsed, pool_size)
+        return _sqlite_engine(parsed, pool_size, busy_timeout_ms)
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             # psycopg 3 is the driver we depend on; SQLAlchemy 2.0 would pick psycopg2 for a bare URL.
@@ -113,7 +143,7 @@ def create_engine(url: str, *, schema: str | None = None, pool_size: int = 5) ->
     raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql")
 
 
-def _sqlite_engine(url: URL, pool_size: int) -> Engine:
+def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
     if not url.database or url.database == ":memory:" or url.query.get("mode") == "memory":
         # Each pooled connection would see its own empty in-memory database.
         raise ValueError("the SQL store needs an SQLite file: sqlite:///path/to.db")
@@ -128,7 +158,7 @@ def _sqlite_engine(url: URL, pool_size: int) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         try:
-            cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")  # first: the others may wait
+            cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")  # first: the others may wait
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL, and much faster
             cursor.execute("PRAGMA foreign_keys = ON")

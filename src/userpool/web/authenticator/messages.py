@@ -1,13 +1,21 @@
 """Every string the hosted pages show, keyed by a stable id (Amplify Authenticator's English).
 
-Templates and handlers use ids only (`t("sign_in.title")`), so a translation is one more dict with the same
-keys. Core errors map to message ids by their code (Cognito's exception name) in `ERRORS`, per page where a
-page needs a different answer; an error with no entry shows `error.unknown`.
+Templates and handlers use ids only (`t("sign_in.title")`); each language in `i18n/` is one more dict with
+the same keys, and the definition's `authenticator.translations` may override any id per language. The
+language of a request is set once, at the edge (`use_catalogue`), and `t` reads it. Core errors map to
+message ids by their code (Cognito's exception name) in `ERRORS`, per page where a page needs a different
+answer; an error with no entry shows `error.unknown`.
+
+No web framework here: the definition imports this module to check translation ids when it loads.
 """
 
 from __future__ import annotations
 
 import logging
+import string
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 log = logging.getLogger("userpool.web")
 
@@ -17,11 +25,21 @@ EN: dict[str, str] = {
     "sign_in.submit": "Sign in",
     "sign_in.create_account": "Create Account",
     "sign_in.forgot_password": "Forgot your password?",
+    "sign_in.with_provider": "Sign In with {provider}",
+    "sign_in.or": "or",
+    "sign_in.providers": "Sign in with another account",
     # sign up
     "sign_up.title": "Create Account",
     "sign_up.submit": "Create Account",
     "sign_up.have_account": "Back to Sign In",
     "sign_up.password_rules": "Your password must have:",
+    "password.rule_length": "At least {count} characters",
+    "password.rule_upper": "An uppercase letter",
+    "password.rule_lower": "A lowercase letter",
+    "password.rule_number": "A number",
+    "password.rule_symbol": "A symbol",
+    "password.rule_met": "done",
+    "password.rule_unmet": "not yet",
     # confirm sign-up
     "confirm.title_email": "We Emailed You",
     "confirm.title_sms": "We Texted You",
@@ -69,6 +87,22 @@ EN: dict[str, str] = {
     "setup_totp.secret": "Secret key",
     "setup_totp.open": "Open in an authenticator app",
     "setup_totp.submit": "Confirm",
+    "setup_totp.qr": "QR code of the secret key, for an authenticator app",
+    "select_mfa.setup_title": "Set Up Multi-Factor Authentication",
+    "select_mfa.setup_body": "Your account needs a second factor. How do you want to receive your sign-in codes?",
+    "setup_email.title": "Setup Email",
+    "setup_email.body": "Your account needs a second factor. Enter the email address we should send your "
+    "sign-in codes to.",
+    "setup_email.submit": "Send code",
+    "verify_user.title": "Account recovery requires verified contact information",
+    "verify_user.body": "Verify where we can reach you, so that you can reset your password if you forget it.",
+    "verify_user.legend": "Send a code to",
+    "verify_user.choice": "{attribute}: {destination}",
+    "verify_user.submit": "Verify",
+    "verify_user.skip": "Skip",
+    "confirm_verify_user.title": "Verify Contact",
+    "confirm_verify_user.body": "Enter the code we sent to {destination}. It may take a minute to arrive.",
+    "confirm_verify_user.submit": "Submit",
     "force_new_password.title": "Change Password",
     "force_new_password.body": "Your password is temporary. Choose your own to continue.",
     "force_new_password.submit": "Change Password",
@@ -118,7 +152,11 @@ EN: dict[str, str] = {
     "attribute.address": "Address",
     "attribute.email": "Email",
     "attribute.phone_number": "Phone Number",
+    # the page around the form
+    "page.language": "Language",
+    "page.logo": "Logo",
     # notices (shown with role="status")
+    "notice.verified": "Thank you: your contact information is verified.",
     "notice.confirmed": "Your account is confirmed. Sign in to continue.",
     "notice.password_reset": "Your password has been reset. Sign in with your new password.",
     "notice.code_resent": "We sent you a new code.",
@@ -128,6 +166,8 @@ EN: dict[str, str] = {
     "up. Set it up in the app, then sign in again.",
     # errors (shown with role="alert")
     "error.passwords_must_match": "Your passwords must match",
+    "error.password_rules": "Your password must have: {rules}.",
+    "error.field_required": "{field} is required.",
     "error.incorrect_credentials": "Incorrect username or password.",
     "error.account_exists": "An account with the given {login} already exists.",
     "error.code_mismatch": "Invalid verification code provided, please try again.",
@@ -149,6 +189,9 @@ EN: dict[str, str] = {
     "page_error.csrf": "For your security the form could not be accepted. Please go back, reload the page "
     "and try again.",
     "page_error.server": "Something went wrong on our side. Please try again later.",
+    "page_error.provider_unavailable": "Sign-in with {provider} is not available yet on this server.",
+    "page_error.unknown_provider": "This app does not offer sign-in with that provider.",
+    "page_error.sign_up_hidden": "New accounts cannot be created here. Ask the app's administrator for one.",
 }
 
 # Core error code → message id; "<page>:<code>" overrides for one page.
@@ -164,6 +207,7 @@ ERRORS: dict[str, str] = {
     "TooManyFailedAttemptsException": "error.limit_exceeded",
     "InvalidPasswordException": "error.detail",  # the policy's own words: which rule the password broke
     "InvalidParameterException": "error.detail",  # e.g. "Invalid email address format."
+    "UserLambdaValidationException": "error.detail",  # a trigger's refusal, in its own words
     "CodeDeliveryFailureException": "error.delivery_failed",
     "ResourceNotFoundException": "error.unknown_client",
     "EnableSoftwareTokenMFAException": "error.code_mismatch",
@@ -180,9 +224,29 @@ class _Values(dict[str, str]):
         return ""
 
 
+_texts: ContextVar[Mapping[str, str]] = ContextVar("userpool_web_texts", default=EN)
+
+
+@contextmanager
+def use_catalogue(texts: Mapping[str, str]) -> Iterator[None]:
+    """Within this block (one request), `t` answers from `texts` (a language over English)."""
+    token = _texts.set(texts)
+    try:
+        yield
+    finally:
+        _texts.reset(token)
+
+
 def t(message_id: str, **values: str) -> str:
     """The text for an id, `{placeholders}` filled (a missing value is blank). An unknown id raises KeyError."""
-    return EN[message_id].format_map(_Values(values))
+    texts = _texts.get()
+    text = texts[message_id] if message_id in texts else EN[message_id]
+    return text.format_map(_Values(values))
+
+
+def placeholders(text: str) -> set[str]:
+    """The `{names}` a text uses; ValueError when its braces are not well formed."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 def error_text(page: str, code: str, detail: str, **values: str) -> str:

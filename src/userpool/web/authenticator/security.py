@@ -6,6 +6,12 @@ Cookies (HttpOnly, SameSite=Lax, path /; Secure and the `__Host-` prefix when th
 - `userpool-session`: the hosted web session (256 random bits; the server keeps only its SHA-256).
 - `userpool-challenge`: a sign-in waiting on a challenge page (MFA, a new password): its opaque Session,
   which the server keeps only hashed and which stops working after the challenge's few minutes.
+- `userpool-lang`: the language picked with `?lang=` (one of the pages' language codes).
+
+Headers on every page: a strict CSP (`default-src 'none'`; scripts and styles only from this origin, no
+inline code or style; images from this origin, data: URIs and the theme logo's origin; forms post only here
+and to the validated redirect URI's origin; `frame-ancestors 'none'`, `base-uri 'none'`), X-Frame-Options
+DENY, nosniff, no referrer, no-store.
 
 CSRF: every form carries `HMAC(server key, browser id)` (the pool's keyed hashing, so every server process
 sharing the master key agrees without shared memory). A POST whose token does not match its browser cookie
@@ -28,6 +34,8 @@ from userpool.service import UserPool
 BROWSER_COOKIE = "userpool-browser"
 SESSION_COOKIE = "userpool-session"
 CHALLENGE_COOKIE = "userpool-challenge"
+LANG_COOKIE = "userpool-lang"
+_LANG_VALUE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8}){0,2}")
 CSRF_FIELD = "csrf_token"
 _COOKIE_VALUE = re.compile(r"[A-Za-z0-9_-]{43}")
 _CSP_SOURCE = re.compile(r"[a-z][a-z0-9+.-]*://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
@@ -90,6 +98,16 @@ def set_challenge_cookie(request: Request, response: Response, session: str) -> 
     _set(request, response, CHALLENGE_COOKIE, session)
 
 
+def language_cookie(request: Request) -> str | None:
+    value = request.cookies.get(cookie_name(request, LANG_COOKIE))
+    return value if value is not None and _LANG_VALUE.fullmatch(value) else None
+
+
+def set_language_cookie(request: Request, response: Response, lang: str) -> None:
+    if _LANG_VALUE.fullmatch(lang):
+        _set(request, response, LANG_COOKIE, lang)
+
+
 class Browser:
     """This browser's CSRF identity: read from its cookie, or new (then set on the response)."""
 
@@ -130,11 +148,19 @@ def form_target(uri: str) -> str | None:
     return f"{parts.scheme}:" if _CSP_SCHEME.fullmatch(parts.scheme) else None
 
 
-def security_headers(*, form_targets: Iterable[str] = (), no_store: bool = True) -> dict[str, str]:
+def image_source(logo: str) -> str | None:
+    """The CSP source for a theme logo given as a URL (checked when the definition loaded)."""
+    return form_target(logo) if logo.startswith(("https://", "http://")) else None
+
+
+def security_headers(
+    *, form_targets: Iterable[str] = (), image_sources: Iterable[str] = (), no_store: bool = True
+) -> dict[str, str]:
     form_action = " ".join(("'self'", *form_targets))
+    img_src = " ".join(("'self'", "data:", *image_sources))
     headers = {
         "Content-Security-Policy": (
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+            f"default-src 'none'; script-src 'self'; style-src 'self'; img-src {img_src}; "
             f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
         ),
         "X-Frame-Options": "DENY",

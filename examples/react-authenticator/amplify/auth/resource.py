@@ -1,0 +1,6 @@
+from userpool import define_auth
+
+auth = define_auth(
+    login_with={"email": True},
+    multifactor={"mode": "OPTIONAL", "totp": True},
+)

@@ -1,0 +1,16 @@
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { Amplify } from "aws-amplify";
+import { parseAmplifyConfig } from "aws-amplify/utils";
+import "@aws-amplify/ui-react/styles.css";
+import outputs from "../amplify_outputs.json"; // written by `userpool sandbox`
+import { App } from "./App.jsx";
+
+const config = parseAmplifyConfig(outputs);
+Amplify.configure({ ...config, Auth: { Cognito: { ...config.Auth.Cognito, userPoolEndpoint: outputs.custom.userpool.endpoint } } });
+
+createRoot(document.getElementById("root")).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
