@@ -199,8 +199,11 @@ def webhook_server(hook: Hook, *, tls: ssl.SSLContext | None = None) -> Iterator
             if 300 <= hook.status < 400:
                 self.send_header("location", "/elsewhere")
             self.send_header("content-length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
+            try:
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender gave up waiting (the slow-hook tests): expected, not a failure to print
 
         def log_message(self, format: str, *args: Any) -> None:  # quiet test output
             return
