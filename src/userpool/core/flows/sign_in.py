@@ -153,10 +153,12 @@ def password_sign_in(
     USER_PASSWORD_AUTH and the hosted Authenticator): same work and same answer for an unknown user.
     An unknown name may be migrated first; the pre authentication trigger runs before the password is
     checked. The user returned has passed the first factor only: the steps after it (`challenges`) come next."""
+    # The secret hash is over the name as given, so it is checked before the name is looked up: a wrong
+    # hash gets the same answer whether or not the user exists (and no password reaches a trigger).
+    check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)
     migrated = False
     if user is None and triggers.configured(ctx, "user_migration"):
-        check_secret_hash(client, username, secret_hash)  # the password goes to no trigger for a stranger
         user = migration.migrate(
             ctx,
             client,
@@ -169,8 +171,6 @@ def password_sign_in(
     if user is None and not client.prevent_user_existence_errors:
         verify_password(ctx, None, password)  # the same work as a wrong password
         raise UserNotFoundException("User does not exist.")
-    if user is not None:
-        check_secret_hash(client, username, secret_hash)
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
     old_hash = user.password_hash if user else None
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
@@ -188,11 +188,10 @@ def _start_srp(
     ctx: Ctx, client: Client, username: str, srp_a: str, params: dict[str, str], client_metadata: Metadata
 ) -> Challenge:
     a_pub = client_public(srp_a)
+    check_secret_hash(client, username, params.get("SECRET_HASH"))  # before the lookup: see password_sign_in
     user = find_user(ctx, username)
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
-    if user is not None:
-        check_secret_hash(client, username, params.get("SECRET_HASH"))
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
     parameters, state, secret_block, known = password_verifier(ctx, user, username, a_pub)
     if params.get("DEVICE_KEY"):  # pycognito names its device here; Amplify only in the answer

@@ -371,6 +371,26 @@ class SqlTx(MfaRows, AdminRows):
         stmt = sa.update(ts).where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub, ts.c.revoked_at.is_(None))
         return int(self._execute(stmt.values(revoked_at=at)).rowcount)
 
+    def list_user_token_sessions(
+        self, pool_id: str, user_sub: str, now: float, limit: int
+    ) -> list[tuple[TokenSession, float]]:
+        ts, rt = t.token_sessions, t.refresh_tokens
+        last = sa.select(sa.func.max(rt.c.created_at)).where(rt.c.origin_jti == ts.c.origin_jti).scalar_subquery()
+        query = (
+            sa.select(ts, last.label("last_active"))
+            .where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub)
+            .where(ts.c.revoked_at.is_(None), ts.c.expires_at > now)
+            .order_by(ts.c.created_at.desc(), ts.c.origin_jti)
+            .limit(limit)
+        )
+        found = []
+        for row in self._execute(query):
+            r = row._asdict()
+            last_active = r.pop("last_active")
+            session = TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
+            found.append((session, session.created_at if last_active is None else float(last_active)))
+        return found
+
     def _token_session(self, query: sa.Select[Any]) -> TokenSession | None:
         row = self._one(query)
         if row is None:
