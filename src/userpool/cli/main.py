@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import init, sandbox, serve
+from userpool.cli import console, init, sandbox, serve
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.command("serve")(serve.serve)
+app.add_typer(console.app, name="console")
 app.command("init")(init.init)
 
 
