@@ -129,3 +129,20 @@ class SoftwareTokenMFANotFoundException(CognitoError): ...
 
 # VerifySoftwareToken with a code that does not match the authenticator app's secret.
 class EnableSoftwareTokenMFAException(CognitoError): ...
+
+
+# SigV4 (the admin actions): AWS's own answers, under AWS's names.
+# No Authorization header on an action that needs one.
+class MissingAuthenticationTokenException(CognitoError): ...
+
+
+# An Authorization header that lacks a part (Credential, SignedHeaders, Signature) or X-Amz-Date.
+class IncompleteSignatureException(CognitoError): ...
+
+
+# A signature that does not verify, a request signed too long ago (or ahead), a wrong scope.
+class InvalidSignatureException(CognitoError): ...
+
+
+# An access key id this server does not know, or a disabled key.
+class UnrecognizedClientException(CognitoError): ...

@@ -6,7 +6,7 @@ failed sign-ins per keyed hash of a name. `audit_log` records every change made 
 `sign_in_events` keeps each pool user's recent sign-ins (the newest few; deleting the user cascades).
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | None = None
 depends_on: str | None = None
 
