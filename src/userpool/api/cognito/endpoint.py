@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
+from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
 from userpool.core.errors import (
     CognitoError,
     InternalErrorException,
@@ -32,6 +33,7 @@ log = logging.getLogger("userpool.api")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
 
 
@@ -96,7 +98,7 @@ async def handle(request: Request) -> Response:
             raw = await request.body()
             signed = _signed_request(request, raw)
             await run_in_threadpool(pool.run, access_keys.authenticate, request=signed)
-        handler = ACTIONS.get(action)
+        handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())
