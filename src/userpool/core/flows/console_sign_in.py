@@ -37,6 +37,7 @@ FIRST_LOCK = 30.0
 MAX_LOCK = 3600.0
 TOUCH_EVERY = 60.0  # write last_seen_at at most once a minute per session
 WRONG = "Incorrect name, password or code."
+EXPIRED = "The sign-in has expired: enter your name and password again."
 ISSUER = "userpool console"
 
 
@@ -161,7 +162,7 @@ def finish(ctx: Ctx, *, token: str, code: str) -> str:
     half-way session stays (until it expires) so the operator can type the next code."""
     pending = ctx.tx.get_console_session(id_hash(token))
     if pending is None or pending.stage != "mfa" or pending.expires_at <= ctx.now():
-        raise NotAuthorizedException("The sign-in has expired: enter your name and password again.")
+        raise NotAuthorizedException(EXPIRED)
     key = _throttle_key(ctx, pending.admin_name)
     _check_not_locked(ctx, key)
     admin = ctx.tx.get_console_admin(pending.admin_name)
