@@ -7,15 +7,20 @@ the same sign-up wherever it starts.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
 from userpool.core.config import PoolConfig
-from userpool.core.context import Ctx
+from userpool.core.context import Ctx, Origin
 from userpool.core.errors import CognitoError, StoreBusy, TooManyRequestsException
 from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
+
+# Where the current request came from: set by the server's middleware (server.py), read into each Ctx.
+# A context variable, so it follows the request onto the worker thread that runs the flow.
+ORIGIN: ContextVar[Origin] = ContextVar("userpool_origin", default=Origin())  # noqa: B039 - frozen, shared
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,6 +60,7 @@ class UserPool:
                 keyed=self.keyed,
                 signer=self.signer,
                 triggers=self.triggers,
+                origin=ORIGIN.get(),
             )
             try:
                 result = flow(ctx, *args, **kwargs)

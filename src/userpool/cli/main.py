@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import init, keys, sandbox, serve
+from userpool.cli import console, groups, init, keys, sandbox, serve, users
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -14,7 +14,10 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(groups.app, name="groups")
 app.command("serve")(serve.serve)
+app.add_typer(console.app, name="console")
 app.command("init")(init.init)
 
 

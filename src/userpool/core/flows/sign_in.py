@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from userpool.core import tokens, triggers
+from userpool.core import sign_in_events, tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import verify_password
@@ -174,8 +174,11 @@ def password_sign_in(
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
     old_hash = user.password_hash if user else None
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
-    if user is None or not ok:
+    if user is None:
         raise NotAuthorizedException(WRONG)
+    if not ok:  # kept: the refusal is noted in the user's sign-in events (nothing else was written)
+        sign_in_events.record(ctx, user.sub, success=False, client_id=client.id, detail="wrong password")
+        raise NotAuthorizedException(WRONG, keep_writes=True)
     if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
         raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
     check_first_factor(ctx, user)
@@ -206,7 +209,12 @@ def _verify_srp(ctx: Ctx, client: Client, given: Answer, client_metadata: Metada
     user_id = pending.state["user_id"]
     if responses["USERNAME"].lower() != user_id.lower():
         raise NotAuthorizedException(WRONG, keep_writes=True)
-    check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    try:
+        check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    except NotAuthorizedException:
+        if pending.user_sub and ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) is not None:
+            sign_in_events.record(ctx, pending.user_sub, success=False, client_id=client.id, detail="wrong password")
+        raise
     user = ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) if pending.user_sub else None
     if user is None:
         raise NotAuthorizedException(WRONG, keep_writes=True)

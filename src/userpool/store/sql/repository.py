@@ -40,6 +40,7 @@ from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
 from userpool.store.sql.admin_rows import AdminRows
+from userpool.store.sql.console_rows import ConsoleRows
 from userpool.store.sql.mfa_rows import MfaRows
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ _CLIENT_LISTS = (
 )
 
 
-class SqlTx(MfaRows, AdminRows):
+class SqlTx(MfaRows, AdminRows, ConsoleRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
@@ -532,10 +533,10 @@ class SqlTx(MfaRows, AdminRows):
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
-        """Delete codes, sign-ins, authorization codes and web sessions whose `expires_at` is before `now`,
-        and token families that expired more than a day before `now`; returns the number of rows deleted."""
+        """Delete codes, sign-ins, authorization codes, web and console sessions whose `expires_at` is before
+        `now`, and token families that expired more than a day before `now`; returns the number of rows deleted."""
         deleted = 0
-        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions):
+        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions):
             deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
         ts = t.token_sessions
         deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount
