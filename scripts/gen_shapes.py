@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Regenerate src/userpool/api/cognito/shapes.json from botocore's Cognito model (run after a botocore upgrade).
 
-Keeps only what request validation needs: types, required members, lengths, ranges, enums and patterns.
+Keeps only what request validation needs: types, required members, lengths, ranges, enums and patterns;
+and which operations AWS accepts unsigned (`authtype: none`: the app-facing ones) — every other one must
+carry a SigV4 signature made with an access key.
 Java-style \\p{..} classes become Python `re` classes; a pattern that still will not compile is dropped and
 listed on stderr (the core checks those values itself).
 """
@@ -69,7 +71,10 @@ def main() -> int:
             visit(s["value"]["shape"])
 
     operations = {}
+    unsigned = []
     for op, spec in sorted(model["operations"].items()):
+        if spec.get("authtype") == "none" or spec.get("auth") == ["smithy.api#noAuth"]:
+            unsigned.append(op)
         if "input" in spec:
             operations[op] = spec["input"]["shape"]
             visit(spec["input"]["shape"])
@@ -77,6 +82,7 @@ def main() -> int:
     doc = {
         "source": f"botocore {botocore.__version__} cognito-idp 2016-04-18",
         "operations": operations,
+        "unsigned": unsigned,
         "shapes": dict(sorted(keep.items())),
     }
     target.write_text(json.dumps(doc, indent=0, sort_keys=False) + "\n")

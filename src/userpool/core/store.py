@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
 
 from userpool.core.model import (
+    AccessKey,
     AuthorizationCode,
     AuthSession,
     Client,
@@ -28,6 +30,68 @@ from userpool.core.model import (
     WebSession,
 )
 
+# What ListUsers can search (Cognito's searchable attributes). `status` is Enabled/Disabled,
+# `cognito:user_status` the UserStatus. Values are matched as given for `username` and `sub`, lower-cased
+# for the others (Cognito matches those without regard to case).
+SEARCHABLE = (
+    "username",
+    "email",
+    "phone_number",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "cognito:user_status",
+    "status",
+    "sub",
+)
+CASE_SENSITIVE_SEARCH = frozenset({"username", "sub"})
+
+
+def search_value(attribute: str, value: str) -> str:
+    """A value as the search index keeps it, and as a query must give it."""
+    return value if attribute in CASE_SENSITIVE_SEARCH else value.lower()
+
+
+def search_terms(user: User) -> dict[str, str]:
+    """The user's searchable values (the index rows a store keeps for ListUsers), empty ones left out."""
+    raw = {
+        "username": user.username,
+        "sub": user.sub,
+        "cognito:user_status": str(user.status),
+        "status": "Enabled" if user.enabled else "Disabled",
+    }
+    for name in SEARCHABLE:
+        if name not in raw and user.attributes.get(name):
+            raw[name] = user.attributes[name]
+    return {name: search_value(name, value) for name, value in raw.items() if value}
+
+
+@dataclass(frozen=True)
+class UserQuery:
+    """One page of a pool's users: all of them (by `sub`), or those whose searchable `attribute` equals
+    `value` (or starts with it, `prefix`), by (value, sub). `after` is the `Page.next` of the previous page:
+    a keyset position, so rows inserted between pages neither repeat nor shift a page. The store
+    lower-cases nothing: the core passes search values ready."""
+
+    attribute: str | None = None
+    value: str = ""
+    prefix: bool = False
+    limit: int = 60
+    after: str | None = None
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """Up to `limit` items, and where the next page starts (None: this was the last one). `next` is the
+    store's own cursor; the core hands it out only under a MAC, so the store sees back only its own."""
+
+    items: Sequence[T]
+    next: str | None = None
+
 
 class Tx(Protocol):
     # pools and app clients
@@ -43,7 +107,27 @@ class Tx(Protocol):
     def list_groups(self, pool_id: str) -> Sequence[Group]: ...  # by precedence, then name
     def get_group(self, pool_id: str, name: str) -> Group | None: ...
     def put_group(self, group: Group) -> None: ...  # insert or update
-    def delete_group(self, pool_id: str, name: str) -> None: ...
+    def delete_group(self, pool_id: str, name: str) -> None: ...  # and its memberships
+
+    # group membership; `after` is the previous page's Page.next
+    def add_user_to_group(self, pool_id: str, group_name: str, user_sub: str, at: float) -> None: ...  # idempotent
+    def remove_user_from_group(self, pool_id: str, group_name: str, user_sub: str) -> None: ...
+    def list_groups_for_user(
+        self, pool_id: str, user_sub: str, *, limit: int | None = None, after: str | None = None
+    ) -> Page[Group]: ...  # by name
+    def list_users_in_group(
+        self, pool_id: str, group_name: str, *, limit: int = 60, after: str | None = None
+    ) -> Page[User]: ...  # by sub
+
+    # listing and searching users (keyset pagination; index-backed for every searchable attribute)
+    def list_users(self, pool_id: str, query: UserQuery) -> Page[User]: ...
+
+    # administrators' access keys (`secret` sealed at rest)
+    def put_access_key(self, key: AccessKey) -> None: ...  # insert or update
+    def get_access_key(self, key_id: str) -> AccessKey | None: ...
+    def list_access_keys(self) -> Sequence[AccessKey]: ...  # oldest first
+    def delete_access_key(self, key_id: str) -> bool: ...  # True when there was one
+    def touch_access_key(self, key_id: str, at: float) -> None: ...  # last_used_at
 
     # users; `insert_user`/`update_user` write `login_keys` too and raise StoreConflict when a login key
     # belongs to another user, or (update) when `version` changed since the user was read.
@@ -51,7 +135,7 @@ class Tx(Protocol):
     def find_user(self, pool_id: str, login_key: str) -> User | None: ...
     def insert_user(self, user: User) -> None: ...
     def update_user(self, user: User) -> None: ...  # bumps user.version on success
-    def delete_user(self, pool_id: str, sub: str) -> None: ...  # with the user's codes and sessions
+    def delete_user(self, pool_id: str, sub: str) -> None: ...  # with the user's codes, sessions, memberships
     def count_users(self, pool_id: str) -> int: ...
 
     # one-time codes: at most one live code per (user, purpose); put replaces

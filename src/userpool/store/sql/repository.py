@@ -39,6 +39,7 @@ from userpool.core.model import (
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
+from userpool.store.sql.admin_rows import AdminRows
 from userpool.store.sql.mfa_rows import MfaRows
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ _CLIENT_LISTS = (
 )
 
 
-class SqlTx(MfaRows):
+class SqlTx(MfaRows, AdminRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
@@ -176,6 +177,9 @@ class SqlTx(MfaRows):
         self._put(t.groups, _values(group))
 
     def delete_group(self, pool_id: str, name: str) -> None:
+        """Delete the group and its memberships."""
+        m = t.group_members
+        self._execute(sa.delete(m).where(m.c.pool_id == pool_id, m.c.group_name == name))
         self._execute(sa.delete(t.groups).where(t.groups.c.pool_id == pool_id, t.groups.c.name == name))
 
     # -- users -----------------------------------------------------------------------------------------
@@ -200,6 +204,7 @@ class SqlTx(MfaRows):
         with self._guard("insert_user"):
             self._execute(sa.insert(t.users).values(self._user_values(user)))
             self._add_logins(user.pool_id, user.sub, user.login_keys)
+            self._index_user(user, replace=False)
 
     def update_user(self, user: User) -> None:
         """Write the user if its row still has `user.version`, then bump `user.version`.
@@ -226,6 +231,7 @@ class SqlTx(MfaRows):
             if removed := current - user.login_keys:
                 self._execute(sa.delete(lk).where(mine, lk.c.login_key.in_(removed)))
             self._add_logins(user.pool_id, user.sub, user.login_keys - current)
+            self._index_user(user, replace=True)
         user.version += 1
 
     def delete_user(self, pool_id: str, sub: str) -> None:
@@ -239,7 +245,7 @@ class SqlTx(MfaRows):
         self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
         dependants = (
             t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes, t.devices,
-            t.user_mfa, t.recovery_codes,
+            t.user_mfa, t.recovery_codes, t.group_members, t.user_search,
         )  # fmt: skip
         for table in dependants:
             self._execute(sa.delete(table).where(table.c.pool_id == pool_id, table.c.user_sub == sub))
@@ -269,9 +275,9 @@ class SqlTx(MfaRows):
             self._conn.execute(sa.insert(t.user_logins), rows)
 
     def _user(self, row: Row[Any] | None) -> User | None:
-        if row is None:
-            return None
-        r = row._asdict()
+        return None if row is None else self._user_from(row._asdict())
+
+    def _user_from(self, r: dict[str, Any]) -> User:
         lk = t.user_logins
         keys = self._conn.execute(
             sa.select(lk.c.login_key).where(lk.c.pool_id == r["pool_id"], lk.c.user_sub == r["sub"])

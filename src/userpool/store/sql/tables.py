@@ -274,3 +274,50 @@ recovery_codes = sa.Table(
     sa.Column("code_hash", sa.Text, primary_key=True),
     sa.Column("created_at", sa.Double, nullable=False),
 )
+
+# Administrators' access keys (migration 0006): the secret sealed, bound to the key id.
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("secret", sa.Text, nullable=False),  # sealed
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_used_at", sa.Double, nullable=True),
+)
+
+# Who is in which group (migration 0006). Both foreign keys cascade: deleting a user or a group deletes
+# its memberships in the database itself, whatever the caller forgets.
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("group_name", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_group_members_user", ondelete="CASCADE"
+    ),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "group_name"], ["groups.pool_id", "groups.name"], name="fk_group_members_group", ondelete="CASCADE"
+    ),
+    sa.Index("ix_group_members_user", "pool_id", "user_sub", "group_name"),
+)
+
+# ListUsers' index (migration 0006): one row per searchable value of a user (core.store.search_terms),
+# so `email = "…"` and `username ^= "…"` are range scans of the primary key, never a scan of `users`.
+# Byte order ("C") on PostgreSQL, as SQLite's BINARY: a prefix is then exactly a key range.
+SearchText = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+user_search = sa.Table(
+    "user_search",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("attribute", sa.Text, primary_key=True),
+    sa.Column("value", SearchText, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_user_search_user", ondelete="CASCADE"
+    ),
+    sa.Index("ix_user_search_user", "pool_id", "user_sub"),
+)
