@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import init, keys, sandbox, serve
+from userpool.cli import init, keys, sandbox, serve, user_transfer
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(keys.app, name="keys")
+app.add_typer(user_transfer.app, name="users")  # export and import; the other users commands join it
 app.command("serve")(serve.serve)
 app.command("init")(init.init)
 

@@ -125,10 +125,6 @@ def _attributes(pool: PoolConfig, data: Mapping[str, Any]) -> dict[str, str]:
                 attrs.check_client_write(pool, {name: value}, existing=None)
         except CognitoError as refused:
             raise RecordError(f"attribute {name}: {refused.message}") from None
-    try:
-        attrs.check_required(pool, values)
-    except CognitoError as refused:
-        raise RecordError(refused.message) from None
     return values
 
 
@@ -215,6 +211,10 @@ def parse_record(
     sub = sub.lower()
     values = _attributes(pool, data)
     username = _username(pool, _text(data, "username"), sub, values)
+    try:
+        attrs.check_required(pool, values)
+    except CognitoError as refused:
+        raise RecordError(refused.message) from None
     password_hash = _password(data, scheme)
     status_text = _text(data, "status")
     default = UserStatus.CONFIRMED if password_hash else UserStatus.RESET_REQUIRED
