@@ -9,6 +9,7 @@ this format, Cognito's CSV import format, or another system's password hashes (d
 Both stream: a page (export) or a batch (import) per unit of work, so memory stays flat for any number of
 users, and a server may keep running meanwhile. A bad line is reported with its number and reason; the
 others are imported. Users already there (same sub or user name) are skipped, or replaced with --update.
+`cli/main.py` adds both commands to the `userpool users` group.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from userpool.cli.target import AppDir, AsJson, DatabaseUrl, Identifier, fail, o
 from userpool.core.flows import user_transfer
 from userpool.crypto.legacy_hashes import firebase_scrypt_encode
 
-app = typer.Typer(help="Manage users.", no_args_is_help=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 PAGE = 500
 HASH_WARNING = (
@@ -49,7 +49,6 @@ def _progress(total: int | None, what: str) -> Progress:
     )
 
 
-@app.command("export")
 def export_users(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write here (default: standard output).")
@@ -175,7 +174,6 @@ class FirebaseParams:
         return record
 
 
-@app.command("import")
 def import_users(
     file: Annotated[Path, typer.Argument(help="The file to import (- for standard input).", metavar="FILE")],
     file_format: Annotated[str, typer.Option("--format", help="jsonl (default) or cognito-csv.")] = "jsonl",
