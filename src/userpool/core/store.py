@@ -7,7 +7,7 @@ race and return None for "not found"; they never raise Cognito errors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
@@ -138,6 +138,12 @@ class Tx(Protocol):
     def update_user(self, user: User) -> None: ...  # bumps user.version on success
     def delete_user(self, pool_id: str, sub: str) -> None: ...  # with the user's codes, sessions, memberships
     def count_users(self, pool_id: str) -> int: ...
+
+    # bulk import (`userpool users import`): a batch of users in a few statements, all or none of them
+    def insert_users(self, users: Sequence[User]) -> None: ...  # StoreConflict: a sub or login key is taken
+    def taken_login_keys(self, pool_id: str, login_keys: Collection[str]) -> dict[str, str]: ...  # key → sub
+    def existing_subs(self, pool_id: str, subs: Collection[str]) -> set[str]: ...
+    def add_group_members(self, pool_id: str, members: Sequence[tuple[str, str]], at: float) -> None: ...
 
     # one-time codes: at most one live code per (user, purpose); put replaces
     def put_code(self, code: OneTimeCode) -> None: ...

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from userpool.core import sign_in_events, tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
-from userpool.core.credentials import verify_password
+from userpool.core.credentials import credentials_snapshot, verify_password
 from userpool.core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -172,7 +172,10 @@ def password_sign_in(
         verify_password(ctx, None, password)  # the same work as a wrong password
         raise UserNotFoundException("User does not exist.")
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
-    old_hash = user.password_hash if user else None
+    if user is not None and user.password_hash is None and user.status == UserStatus.RESET_REQUIRED:
+        ctx.hasher.burn(password)  # imported without a password (Cognito's CSV import): as Cognito answers
+        raise PasswordResetRequiredException("Password reset required for the user")
+    before = credentials_snapshot(user)
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
     if user is None:
         raise NotAuthorizedException(WRONG)
@@ -182,7 +185,7 @@ def password_sign_in(
     if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
         raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
     check_first_factor(ctx, user)
-    if user.password_hash != old_hash and not migrated:  # upgraded to the current argon2 parameters
+    if credentials_snapshot(user) != before and not migrated:  # upgraded to argon2id (+ SRP verifier)
         save_user(ctx, user)
     return user
 
@@ -196,6 +199,8 @@ def _start_srp(
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
+    if user is not None and user.password_hash is None and user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException("Password reset required for the user")  # imported without one
     parameters, state, secret_block, known = password_verifier(ctx, user, username, a_pub)
     if params.get("DEVICE_KEY"):  # pycognito names its device here; Amplify only in the answer
         state["device_key"] = params["DEVICE_KEY"]

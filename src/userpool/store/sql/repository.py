@@ -40,6 +40,7 @@ from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
 from userpool.store.sql.admin_rows import AdminRows
+from userpool.store.sql.bulk_rows import BulkRows
 from userpool.store.sql.console_rows import ConsoleRows
 from userpool.store.sql.mfa_rows import MfaRows
 
@@ -69,7 +70,7 @@ _CLIENT_LISTS = (
 )
 
 
-class SqlTx(MfaRows, AdminRows, ConsoleRows):
+class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
     def __init__(self, conn: Connection, sealer: Sealer) -> None:
