@@ -241,8 +241,13 @@ class Tx(Protocol):
 
 
 class Store(Protocol):
-    def begin(self) -> AbstractContextManager[Tx]:
-        """One unit of work: commits when the block exits normally, rolls back when it raises."""
+    def begin(self, *, optimistic: bool = False) -> AbstractContextManager[Tx]:
+        """One unit of work: commits when the block exits normally, rolls back when it raises.
+
+        `optimistic`: take no write lock until the first write (reads never wait for writers); a backend
+        that then cannot write consistently with what was read raises `StoreRetry` (nothing written) and
+        the caller runs the unit of work again, not optimistically.
+        """
         ...
 
     def close(self) -> None: ...
