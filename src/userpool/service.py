@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
+from userpool.core import rate_limits
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError, StoreBusy, TooManyRequestsException
-from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
+from userpool.core.ports import Clock, Counters, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
 
@@ -35,6 +36,13 @@ class UserPool:
     courier: Courier
     default_client_id: str
     triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
+    counters: Counters | None = None  # shared counters elsewhere than the store (Redis); None: the store's
+
+    def limit(self, action: str, address: str) -> None:
+        """Spend a token of `address`'s bucket for a class of `action` (core/rate_limits.py), in a unit of
+        work of its own, so it stays spent whatever the action then does. Refusal: the class's error."""
+        if action in self.config.security.rate_limits and address:
+            self.run(rate_limits.take, action=action, address=address)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         try:
@@ -55,6 +63,7 @@ class UserPool:
                 keyed=self.keyed,
                 signer=self.signer,
                 triggers=self.triggers,
+                shared=self.counters,
             )
             try:
                 result = flow(ctx, *args, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +39,53 @@ class PasswordPolicy:
     require_numbers: bool = True
     require_symbols: bool = True
     temporary_password_validity_days: int = 7
+    # Common and breached passwords refused whatever the rules say (None: no list). An adapter loads it
+    # (userpool/data/blocklist.py): the core only asks whether a password is in it.
+    blocklist: Container[str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class LockoutSettings:
+    """Per-user lockout after failed attempts, as Cognito: the n-th failure in a row, from `max_attempts`
+    on, locks the account for `base_delay * 2^(n - max_attempts)` seconds (1, 2, 4, … by default), at most
+    `max_delay`; `reset_after` seconds without a failure, or a success, forget the count."""
+
+    enabled: bool = True
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 900.0
+    reset_after: float = 900.0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `count` requests back to back, then one more each `per / count` seconds."""
+
+    count: int
+    per: float
+
+    @property
+    def interval(self) -> float:
+        return self.per / self.count
+
+
+# Per client address, for each class of action. Generous: a whole office behind one NAT address signs in
+# at this rate without noticing; a password-spraying script from one address does not get far.
+DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
+    "sign_in": RateLimit(300, 60.0),
+    "sign_up": RateLimit(60, 60.0),
+    "code_send": RateLimit(30, 60.0),
+    "password_reset": RateLimit(30, 60.0),
+}
+RATE_LIMIT_CLASSES = tuple(DEFAULT_RATE_LIMITS)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """The definition's `security` option: lockout, per-address rate limits (by class; absent: unlimited)."""
+
+    lockout: LockoutSettings = LockoutSettings()
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
 
 
 @dataclass(frozen=True)
@@ -161,6 +208,7 @@ class PoolConfig:
     # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
     identity_providers: tuple[str, ...] = ()
     authenticator: AuthenticatorSettings = AuthenticatorSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @property
     def endpoint(self) -> str:

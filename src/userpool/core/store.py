@@ -23,6 +23,7 @@ from userpool.core.model import (
     Pool,
     RefreshToken,
     SigningKey,
+    Throttle,
     TokenSession,
     User,
     WebSession,
@@ -112,7 +113,13 @@ class Tx(Protocol):
     def delete_web_session(self, id_hash: str) -> None: ...
     def delete_user_web_sessions(self, pool_id: str, user_sub: str) -> int: ...
 
-    # housekeeping: drop expired codes, sign-ins, authorization codes and web sessions
+    # shared counters (lockout, rate limits). `get_throttle(lock=True)` locks the row (creating it if need
+    # be) until the unit of work ends, so two processes counting at once count one after the other
+    def get_throttle(self, pool_id: str, key: str, *, lock: bool = False) -> Throttle | None: ...
+    def put_throttle(self, throttle: Throttle) -> None: ...  # insert or update
+    def delete_throttle(self, pool_id: str, key: str) -> None: ...
+
+    # housekeeping: drop expired codes, sign-ins, authorization codes, web sessions and counters
     def purge_expired(self, now: float) -> int: ...
 
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from userpool.core import tokens, triggers
+from userpool.core import lockout, tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import verify_password
@@ -154,6 +154,8 @@ def password_sign_in(
     An unknown name may be migrated first; the pre authentication trigger runs before the password is
     checked. The user returned has passed the first factor only: the steps after it (`challenges`) come next."""
     user = find_user(ctx, username)
+    if user is not None or client.prevent_user_existence_errors:
+        lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))  # before any work
     migrated = False
     if user is None and triggers.configured(ctx, "user_migration"):
         check_secret_hash(client, username, secret_hash)  # the password goes to no trigger for a stranger
@@ -175,7 +177,8 @@ def password_sign_in(
     old_hash = user.password_hash if user else None
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
     if user is None or not ok:
-        raise NotAuthorizedException(WRONG)
+        lockout.failed(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
+        raise NotAuthorizedException(WRONG, keep_writes=True)
     if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
         raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
     check_first_factor(ctx, user)
@@ -193,6 +196,7 @@ def _start_srp(
         raise UserNotFoundException("User does not exist.")
     if user is not None:
         check_secret_hash(client, username, params.get("SECRET_HASH"))
+    lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
     parameters, state, secret_block, known = password_verifier(ctx, user, username, a_pub)
     if params.get("DEVICE_KEY"):  # pycognito names its device here; Amplify only in the answer
@@ -205,9 +209,15 @@ def _verify_srp(ctx: Ctx, client: Client, given: Answer, client_metadata: Metada
     secret_block = proof_answer(responses)
     pending = load_pending(ctx, client, given, secret_block)
     user_id = pending.state["user_id"]
-    if responses["USERNAME"].lower() != user_id.lower():
-        raise NotAuthorizedException(WRONG, keep_writes=True)
-    check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    who = pending.user_sub or lockout.subject(ctx, None, pending.username)
+    lockout.check(ctx, lockout.SIGN_IN, who)
+    try:
+        if responses["USERNAME"].lower() != user_id.lower():
+            raise NotAuthorizedException(WRONG, keep_writes=True)
+        check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    except NotAuthorizedException:
+        lockout.failed(ctx, lockout.SIGN_IN, who)
+        raise
     user = ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) if pending.user_sub else None
     if user is None:
         raise NotAuthorizedException(WRONG, keep_writes=True)
