@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from userpool.api import sandbox, wellknown
+from userpool.api.client_address import Network
 from userpool.api.cognito import endpoint as cognito
 from userpool.service import UserPool
 
@@ -33,7 +34,14 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "user_pool_id": pool.config.pool_id})
 
 
-def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+def build_app(
+    pool: UserPool,
+    *,
+    sandbox_mode: bool,
+    extra_routes: list[BaseRoute] | None = None,
+    trusted_proxies: tuple[Network, ...] = (),
+) -> Starlette:
+    """`trusted_proxies`: peers whose X-Forwarded-For names the client (api/client_address.py)."""
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
@@ -58,4 +66,5 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
     )
     app.state.pool = pool
     app.state.sandbox = sandbox_mode
+    app.state.trusted_proxies = trusted_proxies
     return app
