@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import init, sandbox, serve
+from userpool.cli import init, master_key, sandbox, serve
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -13,6 +13,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sandbox.app, name="sandbox")
+app.add_typer(master_key.app, name="master-key")
 app.command("serve")(serve.serve)
 app.command("init")(init.init)
 

@@ -24,7 +24,7 @@ from userpool.bootstrap import DEFAULT_REGION, open_pool
 from userpool.cli.listen import listening_socket
 from userpool.courier.delivery import courier_for
 from userpool.courier.senders import SenderSettingsError
-from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, master_key_from_env
+from userpool.crypto.sealing import MASTER_KEY_ENV, master_key_from_env, serve_sealer
 from userpool.definition import DefinitionError, load_definition
 from userpool.definition.changes import SERVE_WAYS_FORWARD
 from userpool.definition.secrets import EnvironmentSecrets, SecretStoreError, resolve_secrets
@@ -69,7 +69,7 @@ def create_app() -> Starlette:
         courier = courier_for(defn.senders, secrets, sandbox=False)
     except SenderSettingsError as err:
         raise DefinitionError([f"senders: {err}"], where=defn.source) from None
-    store = open_store(url, Sealer(key))
+    store = open_store(url, serve_sealer(key))
     try:
         pool, _ = open_pool(
             store,
