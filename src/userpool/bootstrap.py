@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from userpool import signing_keys
 from userpool.core.config import PoolConfig
 from userpool.core.store import Store
 from userpool.courier import Courier
@@ -38,7 +39,9 @@ def open_pool(
     """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
     deployment = deploy(store, defn, region=region, clock=clock, random=random, ways_forward=ways_forward)
-    signer = KeyRing((k.kid, k.use, k.private_pem) for k in deployment.keys)
+    pool_id = deployment.pool.id
+    # Retired keys too: they verify until their tokens expire. A kid the ring does not know re-reads the store.
+    signer = KeyRing(signing_keys.keys_of(store, pool_id), reload=lambda: signing_keys.keys_of(store, pool_id))
     pool = UserPool(
         config=config_for(defn, deployment, endpoint),
         store=store,

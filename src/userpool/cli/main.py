@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import init, master_key, sandbox, serve
+from userpool.cli import init, master_key, sandbox, serve, signing_keys
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(master_key.app, name="master-key")
+app.add_typer(signing_keys.app, name="signing-keys")
 app.command("serve")(serve.serve)
 app.command("init")(init.init)
 

@@ -40,6 +40,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Key of the PostgreSQL advisory lock held while migrating: "userpool" in ASCII, as a bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(b"userpool", "big")
+READ_ONLY = "userpool_read_only"  # execution option: SQLite begins a deferred (reading) transaction
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -64,6 +65,15 @@ class SqlStore:
             if _is_busy(exc):
                 raise StoreBusy(str(exc.orig)) from exc
             raise
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTx]:
+        """A unit of work that only reads, and so may run while this thread's own unit of work holds
+        SQLite's write lock (the token signer reading keys another process added, mid-request)."""
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield SqlTx(conn, self._sealer)
 
     def close(self) -> None:
         """Close every pooled connection. Units of work still open keep theirs until they end."""
@@ -167,7 +177,8 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A read-only look (`SqlStore.read`) takes no write lock: WAL lets it read beside the writer.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine
 

@@ -440,6 +440,10 @@ class SqlTx(MfaRows):
             t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, f"signing_keys.private_pem/{key.kid}"))
         )
 
+    def delete_signing_key(self, pool_id: str, kid: str) -> None:
+        k = t.signing_keys
+        self._execute(sa.delete(k).where(k.c.pool_id == pool_id, k.c.kid == kid))
+
     # -- outgoing messages -----------------------------------------------------------------------------
 
     def add_message(self, message: Message) -> int:
