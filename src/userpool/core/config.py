@@ -69,13 +69,15 @@ class RateLimit:
         return self.per / self.count
 
 
-# Per client address, for each class of action. Generous: a whole office behind one NAT address signs in
-# at this rate without noticing; a password-spraying script from one address does not get far.
+# Per client address, for each class of action: Cognito's per-pool quotas (120 sign-in, 50 user-creation,
+# 30 account-recovery requests a second) brought down to what one address may ask. Generous — an office
+# behind one NAT address, or a test suite on 127.0.0.1, does not notice them — because the per-user
+# lockout and resend cooldown do the fine work; these stop one address from flooding the pool.
 DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
-    "sign_in": RateLimit(300, 60.0),
-    "sign_up": RateLimit(60, 60.0),
-    "code_send": RateLimit(30, 60.0),
-    "password_reset": RateLimit(30, 60.0),
+    "sign_in": RateLimit(600, 60.0),
+    "sign_up": RateLimit(300, 60.0),
+    "code_send": RateLimit(120, 60.0),
+    "password_reset": RateLimit(120, 60.0),
 }
 RATE_LIMIT_CLASSES = tuple(DEFAULT_RATE_LIMITS)
 

@@ -374,10 +374,10 @@ class Lockout(_Model):
 class RateLimits(_Model):
     """Requests per client address, per class of action; None for a class: no limit."""
 
-    sign_in: Rate = (300, 60.0)
-    sign_up: Rate = (60, 60.0)
-    code_send: Rate = (30, 60.0)
-    password_reset: Rate = (30, 60.0)
+    sign_in: Rate = (600, 60.0)  # the defaults: core.config.DEFAULT_RATE_LIMITS
+    sign_up: Rate = (300, 60.0)
+    code_send: Rate = (120, 60.0)
+    password_reset: Rate = (120, 60.0)
 
 
 class Security(_Model):
