@@ -38,8 +38,11 @@ def _b64(data: bytes) -> str:
 
 def _parts(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
     head, body, _ = token.split(".")
-    pad = lambda s: s + "=" * (-len(s) % 4)  # noqa: E731
-    return json.loads(base64.urlsafe_b64decode(pad(head))), json.loads(base64.urlsafe_b64decode(pad(body)))
+    return json.loads(base64.urlsafe_b64decode(_pad(head))), json.loads(base64.urlsafe_b64decode(_pad(body)))
+
+
+def _pad(segment: str) -> str:
+    return segment + "=" * (-len(segment) % 4)
 
 
 def _get_user(h: PoolHarness, token: str) -> Any:
