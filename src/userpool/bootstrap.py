@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from userpool import signing_keys
 from userpool.core.config import PoolConfig
 from userpool.core.store import Store
@@ -9,6 +11,7 @@ from userpool.courier import Courier
 from userpool.crypto.keys import KeyRing
 from userpool.crypto.passwords import Argon2Hasher
 from userpool.crypto.sealing import HmacKeyed
+from userpool.data.blocklist import Blocklist
 from userpool.definition import AuthDefinition
 from userpool.definition.changes import SANDBOX_WAYS_FORWARD
 from userpool.definition.compile import pool_config
@@ -54,4 +57,12 @@ def open_pool(
         default_client_id=deployment.client.id,
         triggers=ThreadTriggerRunner(),
     )
+    _warm(pool.config)
     return pool, deployment
+
+
+def _warm(config: PoolConfig) -> None:
+    """Load the password blocklist now, beside start-up, rather than inside the first sign-up."""
+    blocklist = config.password_policy.blocklist
+    if isinstance(blocklist, Blocklist):
+        threading.Thread(target=blocklist.load, name="userpool-blocklist", daemon=True).start()

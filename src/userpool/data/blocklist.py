@@ -40,6 +40,10 @@ class Blocklist:
                 self._digests = array("Q", sorted(digests))
             return self._digests
 
+    def load(self) -> None:
+        """Load now (start-up warms it on a thread, so no request pays for it)."""
+        self._load()
+
     def __len__(self) -> int:
         return len(self._digests if self._digests is not None else self._load())
 
