@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from userpool.core.config import PoolConfig
 from userpool.core.store import Store
 from userpool.courier import Courier
@@ -19,9 +21,12 @@ from userpool.triggers_runner import ThreadTriggerRunner
 DEFAULT_REGION = "us-east-1"
 
 
-def config_for(defn: AuthDefinition, deployment: Deployment, endpoint: str) -> PoolConfig:
+def config_for(
+    defn: AuthDefinition, deployment: Deployment, endpoint: str, secrets: Mapping[str, str] | None = None
+) -> PoolConfig:
     pool = deployment.pool
-    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=f"{endpoint.rstrip('/')}/{pool.id}")
+    issuer = f"{endpoint.rstrip('/')}/{pool.id}"
+    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=issuer, secrets=secrets)
 
 
 def open_pool(
@@ -34,13 +39,14 @@ def open_pool(
     region: str = DEFAULT_REGION,
     hasher: Argon2Hasher | None = None,
     ways_forward: str = SANDBOX_WAYS_FORWARD,
+    secrets: Mapping[str, str] | None = None,
 ) -> tuple[UserPool, Deployment]:
     """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
     deployment = deploy(store, defn, region=region, clock=clock, random=random, ways_forward=ways_forward)
     signer = KeyRing((k.kid, k.use, k.private_pem) for k in deployment.keys)
     pool = UserPool(
-        config=config_for(defn, deployment, endpoint),
+        config=config_for(defn, deployment, endpoint, secrets),
         store=store,
         clock=clock,
         random=random,

@@ -108,7 +108,7 @@ def sandbox(
     if not once and not watched.is_dir():
         raise _fail(f"--dir-to-watch {watched} is not a folder")
     try:
-        defn, _, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
+        defn, secrets, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
     except DefinitionError as err:
         raise _fail(str(err)) from None
     if not once and (pid := _running_pid(paths)) is not None:
@@ -118,7 +118,9 @@ def sandbox(
     master_key = load_or_create_master_key(paths.master_key)
     store = open_store(paths.database_url, Sealer(master_key))
     try:
-        pool, deployment = open_pool(store, defn, endpoint=endpoint, master_key=master_key, courier=courier)
+        pool, deployment = open_pool(
+            store, defn, endpoint=endpoint, master_key=master_key, courier=courier, secrets=secrets
+        )
     except DefinitionError as err:
         store.close()
         raise _fail(str(err)) from None

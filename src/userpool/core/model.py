@@ -266,3 +266,18 @@ class WebSession:
     auth_time: int
     created_at: float
     expires_at: float
+
+
+@dataclass
+class FederationState:
+    """A sign-in sent to an external identity provider, until it comes back to /oauth2/idpresponse: found by
+    the hash of the `state` sent upstream, bound to the browser that left (a cookie's hash), taken once."""
+
+    state_hash: str
+    pool_id: str
+    provider: str
+    browser_hash: str
+    # The app's authorization request, the nonce and the PKCE verifier sent upstream; sealed at rest.
+    secrets: dict[str, str]
+    created_at: float
+    expires_at: float

@@ -127,11 +127,37 @@ class WebAuthn(_Model):
 
 
 AttributeMapping = dict[str, str | dict[str, str]]  # {"email": "email", "custom": {"custom:team": "team"}}
+_URL = r"^https?://\S+$"
+
+
+class OidcEndpoints(_Model):
+    """A provider's URLs, each overriding the one discovery (or the provider's documentation) gives."""
+
+    authorization: str | None = Field(default=None, pattern=_URL)
+    token: str | None = Field(default=None, pattern=_URL)
+    user_info: str | None = Field(default=None, pattern=_URL)
+    jwks_uri: str | None = Field(default=None, pattern=_URL)
 
 
 class _Provider(_Model):
     scopes: list[str] = Field(default_factory=list)
     attribute_mapping: AttributeMapping = Field(default_factory=dict)
+    # Overrides of the provider's own URLs: for tests against a local provider, or an enterprise's own.
+    issuer_url: str | None = Field(default=None, pattern=_URL)
+    endpoints: OidcEndpoints | None = None
+
+    @field_validator("attribute_mapping")
+    @classmethod
+    def _mapping(cls, mapping: AttributeMapping) -> AttributeMapping:
+        for name, value in mapping.items():
+            if name == "custom":
+                if not isinstance(value, dict) or not all(_CUSTOM_NAME.fullmatch(k) for k in value):
+                    raise ValueError('custom: a dict of {"custom:<name>": "<provider attribute>"}')
+            elif name not in NAME_TO_COGNITO:
+                raise ValueError(f"unknown attribute {name!r} (use Amplify's names: email, given_name, ...)")
+            elif not isinstance(value, str) or not value:
+                raise ValueError(f"{name}: the provider's attribute name, a non-empty string")
+        return mapping
 
 
 class Google(_Provider):
@@ -142,7 +168,7 @@ class Google(_Provider):
 class Facebook(_Provider):
     client_id: SecretOrText
     client_secret: SecretValue
-    api_version: str | None = None
+    api_version: str | None = Field(default=None, pattern=r"^v\d+\.\d+$")
 
 
 class LoginWithAmazon(_Provider):
@@ -157,19 +183,11 @@ class SignInWithApple(_Provider):
     private_key: SecretValue
 
 
-class OidcEndpoints(_Model):
-    authorization: str | None = None
-    token: str | None = None
-    user_info: str | None = None
-    jwks_uri: str | None = None
-
-
 class Oidc(_Provider):
     name: str = Field(min_length=1, max_length=32, pattern=r"^[^_\s][\w.@+-]*$")
     client_id: SecretOrText
     client_secret: SecretValue
-    issuer_url: str = Field(pattern=r"^https?://")
-    endpoints: OidcEndpoints | None = None
+    issuer_url: str = Field(pattern=_URL)
     identifiers: list[str] = Field(default_factory=list)
     attribute_request_method: Literal["GET", "POST"] = "GET"
 
@@ -197,6 +215,9 @@ class ExternalProviders(_Model):
     scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
     callback_urls: list[str] = Field(min_length=1)
     logout_urls: list[str] = Field(min_length=1)
+    # A first sign-in whose provider-verified email is a native user's verified email signs in as that
+    # user (its identity linked) instead of creating a new one. Off by default: see docs/federation.md.
+    link_by_verified_email: bool = False
 
     @field_validator("callback_urls", "logout_urls")
     @classmethod

@@ -18,8 +18,8 @@ from userpool.core.errors import (
     UnsupportedTokenTypeException,
     UserNotFoundException,
 )
+from userpool.core.flows._challenge import check_session_user
 from userpool.core.flows.hosted import MAX_TOKEN, OIDC_SCOPES, PKCE_VALUE, PROFILE_CLAIMS, OAuthError, pool_client
-from userpool.core.flows.sign_in import check_can_sign_in
 from userpool.core.model import AuthorizationCode, Client
 from userpool.core.tokens import AuthResult, hash_token
 
@@ -87,7 +87,7 @@ def exchange_code(
     try:
         if user is None:
             raise invalid
-        check_can_sign_in(user)
+        check_session_user(user)
     except CognitoError:
         raise invalid from None
     result = tokens.start_session(

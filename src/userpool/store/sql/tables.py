@@ -205,6 +205,19 @@ authorization_codes = sa.Table(
     sa.Index("ix_authorization_codes_expires", "expires_at"),
 )
 
+federation_states = sa.Table(
+    "federation_states",
+    metadata,
+    sa.Column("state_hash", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("browser_hash", sa.Text, nullable=False),
+    sa.Column("secrets", sa.Text, nullable=False),  # sealed JSON: the app's request, nonce, PKCE verifier
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_federation_states_expires", "expires_at"),
+)
+
 web_sessions = sa.Table(
     "web_sessions",
     metadata,
