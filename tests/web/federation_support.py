@@ -23,7 +23,11 @@ from starlette.exceptions import StarletteDeprecationWarning
 
 from tests.web.browser import CALLBACK, Pkce, query_of
 from userpool import define_auth, secret
+from userpool.api.cognito import shapes
+from userpool.api.cognito.actions import ADMIN_ACTIONS
 from userpool.bootstrap import open_pool
+from userpool.core.flows import sign_up
+from userpool.core.model import Message
 from userpool.courier import SandboxCourier
 from userpool.crypto.passwords import Argon2Hasher
 from userpool.crypto.sealing import Sealer
@@ -153,6 +157,23 @@ def providers(a: Upstream, b: Upstream, *, apple_key: str, **extra: Any) -> dict
 class FedPool:
     pool: UserPool
     http: TestClient
+    sent: list[Message]
+
+    def native_user(self, email: str, password: str = "Passw0rd!x") -> str:
+        """A user signed up and confirmed as the app would (email as the user name); their sub."""
+        client = self.pool.default_client_id
+        result = self.pool.run(
+            sign_up.sign_up, client_id=client, username=email, password=password, attributes={"email": email}
+        )
+        code = next(m.code for m in reversed(self.sent) if m.to == email and m.code)
+        self.pool.run(sign_up.confirm_sign_up, client_id=client, username=email, code=code)
+        return result.user_sub
+
+    def admin(self, action: str, body: dict[str, Any]) -> dict[str, Any]:
+        """An admin action as the wire carries it: validated against Cognito's model, then handled."""
+        body = {"UserPoolId": self.pool.config.pool_id, **body}
+        shapes.validate(action, body)
+        return ADMIN_ACTIONS[action](self.pool, body)
 
     def authorize(self, pkce: Pkce, **params: str) -> httpx.Response:
         query = {
@@ -204,18 +225,19 @@ def fed_pool(tmp_path: Path, external: dict[str, Any], secrets: dict[str, str], 
     store = open_store(f"sqlite:///{tmp_path / 'pool.db'}", Sealer(key))
     login_with = {"email": True, "external_providers": external}
     definition = define_auth(login_with=login_with, user_attributes={"custom:team": {"data_type": "String"}}, **options)
+    sent: list[Message] = []
     pool, _ = open_pool(
         store,
         definition,
         endpoint=ENDPOINT,
         master_key=key,
-        courier=SandboxCourier(),
+        courier=SandboxCourier(sent.append),
         hasher=Argon2Hasher(memory_cost=1024, time_cost=1),
         secrets=secrets,
     )
     app = build_app(pool, sandbox_mode=True, extra_routes=hosted_routes())
     try:
         with TestClient(app, base_url=ENDPOINT, follow_redirects=False) as http:
-            yield FedPool(pool, http)
+            yield FedPool(pool, http, sent)
     finally:
         store.close()

@@ -17,6 +17,7 @@ import pytest
 
 from tests.web.browser import CALLBACK, Pkce, query_of
 from tests.web.federation_support import SECRETS, FedPool, Upstream, apple_key_pem, fed_pool, providers, upstreams
+from userpool.core.errors import CognitoError
 from userpool.core.flows import account
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
@@ -214,3 +215,85 @@ def test_a_missing_secret_says_how_to_set_it(tmp_path: Path, idps: list[Upstream
         out = fed.authorize(Pkce.new(), identity_provider="Google")
         sent = query_of(out.headers["location"])
         assert sent["error"] == "server_error" and "secret" in sent["error_description"]
+
+
+def _user_of(fed: FedPool, tokens: dict[str, object]) -> tuple[str, dict[str, object]]:
+    claims = fed.claims(str(tokens["id_token"]))
+    return str(claims["sub"]), claims
+
+
+def test_admin_link_signs_the_identity_in_as_the_native_user_and_disable_unlinks(
+    fed: FedPool, idps: list[Upstream]
+) -> None:
+    native = fed.native_user("jo@example.com")
+    source = {"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "g-50"}
+    destination = {"ProviderName": "Cognito", "ProviderAttributeValue": "jo@example.com"}
+    assert fed.admin("AdminLinkProviderForUser", {"DestinationUser": destination, "SourceUser": source}) == {}
+    idps[0].set_user("g-50", {"email": "jo.other@gmail.example", "email_verified": True, "given_name": "Jo"})
+    sub, claims = _user_of(fed, _sign_in(fed, idps[0], "g-50", identity_provider="Google"))
+    assert sub == native and claims["email"] == "jo@example.com"  # the sign-in email is never overwritten
+    assert claims["given_name"] == "Jo"  # other mapped attributes are written
+    assert [i["providerName"] for i in claims["identities"]] == ["Google"]
+    assert fed.admin("AdminDisableProviderForUser", {"User": source}) == {}
+    sub, claims = _user_of(fed, _sign_in(fed, idps[0], "g-50", identity_provider="Google"))
+    assert sub != native and claims["cognito:username"] == "Google_g-50"  # a new user of its own
+
+
+def test_admin_link_refusals_name_the_problem(fed: FedPool, idps: list[Upstream]) -> None:
+    fed.native_user("ko@example.com")
+    destination = {"ProviderName": "Cognito", "ProviderAttributeValue": "ko@example.com"}
+    google = {"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject"}
+    cases = [
+        ({**google, "ProviderAttributeValue": "x", "ProviderName": "Myspace"}, "InvalidParameterException"),
+        ({**google, "ProviderAttributeValue": "x", "ProviderAttributeName": "email"}, "InvalidParameterException"),
+        ({"ProviderName": "Cognito", "ProviderAttributeValue": "ko@example.com"}, "InvalidParameterException"),
+    ]
+    for source, error in cases:
+        with pytest.raises(CognitoError) as raised:
+            fed.admin("AdminLinkProviderForUser", {"DestinationUser": destination, "SourceUser": source})
+        assert raised.value.code == error
+    idps[0].set_user("g-60", {"email": "lu@gmail.example"})
+    _sign_in(fed, idps[0], "g-60", identity_provider="Google")  # the identity now has its own user
+    with pytest.raises(CognitoError) as raised:
+        source = {**google, "ProviderAttributeValue": "g-60"}
+        fed.admin("AdminLinkProviderForUser", {"DestinationUser": destination, "SourceUser": source})
+    assert raised.value.code == "AliasExistsException" and "Google_g-60" in raised.value.message
+    missing = {"ProviderName": "Cognito", "ProviderAttributeValue": "nobody@example.com"}
+    with pytest.raises(CognitoError) as raised:
+        source = {**google, "ProviderAttributeValue": "g-61"}
+        fed.admin("AdminLinkProviderForUser", {"DestinationUser": missing, "SourceUser": source})
+    assert raised.value.code == "UserNotFoundException"
+    with pytest.raises(CognitoError) as raised:
+        fed.admin("AdminDisableProviderForUser", {"UserPoolId": "us-east-1_nothere1", "User": source})
+    assert raised.value.code == "ResourceNotFoundException"
+
+
+def test_disabling_a_federated_users_own_identity_disables_the_user(fed: FedPool, idps: list[Upstream]) -> None:
+    idps[0].set_user("g-70", {"email": "mo@gmail.example"})
+    _sign_in(fed, idps[0], "g-70", identity_provider="Google")
+    source = {"ProviderName": "Google", "ProviderAttributeName": "Cognito_Subject", "ProviderAttributeValue": "g-70"}
+    fed.admin("AdminDisableProviderForUser", {"User": source})
+    out = fed.authorize(Pkce.new(), identity_provider="Google")
+    back = fed.back(idps[0].approve(out.headers["location"], "g-70"))
+    sent = query_of(back.headers["location"])
+    assert sent["error"] == "access_denied" and sent["error_description"] == "User is disabled."
+
+
+def test_linking_by_verified_email_is_off_by_default(fed: FedPool, idps: list[Upstream]) -> None:
+    native = fed.native_user("no@example.com")
+    idps[0].set_user("g-80", {"email": "no@example.com", "email_verified": True})
+    sub, claims = _user_of(fed, _sign_in(fed, idps[0], "g-80", identity_provider="Google"))
+    assert sub != native and claims["cognito:username"] == "Google_g-80"
+
+
+def test_linking_by_verified_email_when_on(tmp_path: Path, idps: list[Upstream]) -> None:
+    key = apple_key_pem()
+    external = providers(*idps, apple_key=key, link_by_verified_email=True)
+    with fed_pool(tmp_path, external, {**SECRETS, "APPLE_KEY": key}) as fed:
+        native = fed.native_user("pa@example.com")
+        idps[0].set_user("g-90", {"email": "PA@example.com", "email_verified": False})
+        sub, _ = _user_of(fed, _sign_in(fed, idps[0], "g-90", identity_provider="Google"))
+        assert sub != native  # the provider did not vouch for the address: no link
+        idps[0].set_user("g-91", {"email": "PA@example.com", "email_verified": True})
+        sub, claims = _user_of(fed, _sign_in(fed, idps[0], "g-91", identity_provider="Google"))
+        assert sub == native and [i["userId"] for i in claims["identities"]] == ["g-91"]

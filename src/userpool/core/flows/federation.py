@@ -211,7 +211,7 @@ def _protected(ctx: Ctx, user: User) -> frozenset[str]:
 # -- completing a sign-in --------------------------------------------------------------------------------
 
 
-def _identity(settings: UpstreamSettings, subject: str, created_ms: int, *, primary: bool) -> Identity:
+def identity_record(settings: UpstreamSettings, subject: str, created_ms: int, *, primary: bool) -> Identity:
     return Identity(
         provider=settings.name,
         subject=subject,
@@ -260,7 +260,7 @@ def _create(
         created_at=now,
         updated_at=now,
     )
-    set_identities(user, [_identity(settings, identity.subject, int(now * 1000), primary=True)])
+    set_identities(user, [identity_record(settings, identity.subject, int(now * 1000), primary=True)])
     insert_user(ctx, user)
     return user
 
@@ -290,7 +290,7 @@ def complete(
     try:
         if user is None and (user := _link_by_email(ctx, values)) is not None:
             linked = identities_of(user)
-            linked.append(_identity(settings, identity.subject, int(ctx.now() * 1000), primary=False))
+            linked.append(identity_record(settings, identity.subject, int(ctx.now() * 1000), primary=False))
             set_identities(user, linked)
             save_user(ctx, user)
             _update(ctx, user, values)
