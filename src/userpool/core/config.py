@@ -189,6 +189,7 @@ class PoolConfig:
     # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
     identity_providers: tuple[str, ...] = ()
     upstreams: Mapping[str, UpstreamSettings] = field(default_factory=dict)  # by provider name
+    resource_scopes: tuple[str, ...] = ()  # every resource server's scopes, `<identifier>/<scope>`
     # Sign an upstream identity in as the existing user with the same verified email (off: a new user).
     link_by_verified_email: bool = False
     authenticator: AuthenticatorSettings = AuthenticatorSettings()

@@ -102,6 +102,8 @@ class Client:
         "profile",
         "aws.cognito.signin.user.admin",
     )
+    # Cognito's AllowedOAuthFlows: "code" (the hosted UI), or "client_credentials" (a backend, custom scopes)
+    allowed_oauth_flows: tuple[str, ...] = ("code",)
     access_token_validity: int = 3600  # seconds
     id_token_validity: int = 3600
     refresh_token_validity: int = 30 * 86400

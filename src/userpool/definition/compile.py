@@ -359,6 +359,7 @@ def pool_config(
         device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),
         identity_providers=identity_providers(defn),
         upstreams=upstreams(defn, secrets or {}),
+        resource_scopes=tuple(f"{r.identifier}/{sc.name}" for r in defn.resource_servers for sc in r.scopes),
         link_by_verified_email=bool(
             defn.login_with.external_providers and defn.login_with.external_providers.link_by_verified_email
         ),

@@ -185,6 +185,8 @@ def validate_authorize(ctx: Ctx, req: AuthorizeRequest, *, loopback: bool) -> tu
 
     if not req.response_type:
         raise refuse("invalid_request", "response_type is required.")
+    if "code" not in client.allowed_oauth_flows:
+        raise refuse("unauthorized_client", "This client may not use the authorization code flow.")
     if req.response_type != "code":
         raise refuse("unsupported_response_type", "Only response_type=code is supported.")
     scopes = _grant_scopes(client, req.scope)

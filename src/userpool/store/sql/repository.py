@@ -63,6 +63,7 @@ _CLIENT_LISTS = (
     "callback_urls",
     "logout_urls",
     "allowed_oauth_scopes",
+    "allowed_oauth_flows",
     "read_attributes",
     "write_attributes",
 )

@@ -39,6 +39,7 @@ clients = sa.Table(
     sa.Column("callback_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("logout_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("allowed_oauth_scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("allowed_oauth_flows", sa.Text, nullable=False, server_default='["code"]'),  # JSON list
     sa.Column("access_token_validity", sa.Integer, nullable=False),
     sa.Column("id_token_validity", sa.Integer, nullable=False),
     sa.Column("refresh_token_validity", sa.Integer, nullable=False),

@@ -4,7 +4,8 @@
 of the `state` sent upstream, bound to the browser by a cookie's hash, its secrets (the app's authorization
 request, the nonce, the PKCE verifier) sealed, and deleted when it comes back. Federated users themselves
 need no table: their `identities` attribute and the `identity:<provider>:<subject>` login key (user_logins,
-unique per pool) say who they are.
+unique per pool) say who they are. `clients` gains `allowed_oauth_flows` (code, or client_credentials for
+a backend with resource-server scopes); existing clients keep the code flow.
 
 Revision ID: 0008
 Revises: 0005 (the lead re-chains it after 0006 and 0007 at merge)
@@ -33,8 +34,11 @@ def upgrade() -> None:
         sa.Column("expires_at", sa.Double, nullable=False),
     )
     op.create_index("ix_federation_states_expires", "federation_states", ["expires_at"])
+    op.add_column("clients", sa.Column("allowed_oauth_flows", sa.Text, nullable=False, server_default='["code"]'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("clients") as batch:
+        batch.drop_column("allowed_oauth_flows")
     op.drop_index("ix_federation_states_expires", "federation_states")
     op.drop_table("federation_states")
