@@ -25,6 +25,7 @@ from userpool.cli import secret
 from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
+from userpool.cli.tls import LocalTls, local_tls
 from userpool.core.model import Message
 from userpool.courier import describe
 from userpool.crypto.sealing import Sealer, load_or_create_master_key
@@ -94,6 +95,14 @@ def sandbox(
     outputs_format: Annotated[
         str, typer.Option(help=f"One of {', '.join(FORMATS)}; py writes a Python module (amplify_outputs.py).")
     ] = DEFAULT_FORMAT,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve https with a locally made certificate (Amplify's signInWithRedirect needs https; "
+            "trust the printed ca.pem once).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy amplify/auth/resource.py locally, write amplify_outputs.json, and serve until Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -114,7 +123,7 @@ def sandbox(
     if not once and (pid := _running_pid(paths)) is not None:
         raise _fail(f"A sandbox (pid {pid}) is already serving {paths.state_dir}; stop it first.")
     sock = None if once else _bind(host, port)
-    endpoint = f"http://{host}:{port}"
+    endpoint = f"{'https' if tls else 'http'}://{host}:{port}"
     master_key = load_or_create_master_key(paths.master_key)
     store = open_store(paths.database_url, Sealer(master_key))
     try:
@@ -145,15 +154,30 @@ def sandbox(
         console,
         _echo_message,
     )
-    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0)
+    certificate = local_tls(paths.state_dir, host) if tls else None
+    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0, certificate)
 
 
 def _serve(
-    loop: DevLoop, sock: socket.socket, watched: Path, watch_filter: WatchFilter, paths: SandboxPaths, t0: float
+    loop: DevLoop,
+    sock: socket.socket,
+    watched: Path,
+    watch_filter: WatchFilter,
+    paths: SandboxPaths,
+    t0: float,
+    tls: LocalTls | None = None,
 ) -> None:
     pool, endpoint = loop.pool, loop.endpoint
     app_ = build_app(pool, sandbox_mode=True, extra_routes=hosted_routes())
-    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app_,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(tls.cert) if tls else None,
+            ssl_keyfile=str(tls.key) if tls else None,
+        )
+    )
     stop = threading.Event()
     threading.Thread(target=watch_and_redeploy, args=(loop, watched, watch_filter, stop), daemon=True).start()
     pid_file = paths.state_dir / "sandbox.pid"
@@ -166,6 +190,8 @@ def _serve(
             console.print(f"Cognito endpoint:  [bold]{endpoint}[/bold]")
             console.print(f"Hosted sign-in:    [bold]{endpoint}/login?client_id={pool.default_client_id}[/bold]")
             console.print(f"Sandbox messages:  {endpoint}/_sandbox/messages  (or `userpool sandbox messages`)")
+            if tls is not None:
+                console.print(f"TLS certificate authority to trust: {tls.ca}  (docs/federation.md: how)")
             console.print(
                 f"[Sandbox] Ready in {time.perf_counter() - t0:.2f} s. Watching {watched} for file changes... "
                 "Press Ctrl+C to stop.",
