@@ -215,7 +215,7 @@ def pre_token_generation_version(defn: AuthDefinition) -> Literal["V1_0", "V2_0"
 
 
 def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
-    """Cognito's provider names for the definition's external providers, in a stable order."""
+    """Cognito's provider names for the definition's external providers that sign in, in a stable order."""
     found = defn.login_with.external_providers
     if found is None:
         return ()
@@ -226,7 +226,8 @@ def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
         ("SignInWithApple", found.sign_in_with_apple),
     )
     names = [name for name, provider in builtin if provider is not None]
-    return (*names, *(o.name for o in found.oidc), *((found.saml.name,) if found.saml else ()))
+    # SAML providers are validated but do not sign in yet (docs/federation.md): no button for them
+    return (*names, *(o.name for o in found.oidc))
 
 
 def _mapping(defn: AuthDefinition, mapping: AttributeMapping) -> dict[str, str]:
