@@ -14,13 +14,25 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from tests.web.browser import CALLBACK, Pkce, query_of
-from tests.web.federation_support import SECRETS, FedPool, Upstream, apple_key_pem, fed_pool, providers, upstreams
+from tests.web.federation_support import (
+    ENDPOINT,
+    SECRETS,
+    FedPool,
+    Upstream,
+    apple_key_pem,
+    fed_pool,
+    providers,
+    upstreams,
+)
 from userpool.core.errors import CognitoError
 from userpool.core.flows import account
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
+from userpool.federation.apple import client_secret_jwt
 
 
 @pytest.fixture(scope="module")
@@ -297,3 +309,45 @@ def test_linking_by_verified_email_when_on(tmp_path: Path, idps: list[Upstream])
         idps[0].set_user("g-91", {"email": "PA@example.com", "email_verified": True})
         sub, claims = _user_of(fed, _sign_in(fed, idps[0], "g-91", identity_provider="Google"))
         assert sub == native and [i["userId"] for i in claims["identities"]] == ["g-91"]
+
+
+def test_apples_form_post_comes_back_by_get_where_the_browser_cookie_binds_it(
+    fed: FedPool, idps: list[Upstream]
+) -> None:
+    """Apple POSTs the code cross-site (response_mode=form_post), which carries no SameSite=Lax cookie:
+    the POST is answered with a 303 to the same path by GET, which does."""
+    idps[0].set_user("apple-9", {"email": "qu@privaterelay.example", "email_verified": "true"})
+    pkce = Pkce.new()
+    out = fed.authorize(pkce, identity_provider="SignInWithApple")
+    sent = query_of(out.headers["location"])
+    assert sent["response_mode"] == "form_post" and sent["scope"] == "openid email name"
+    location = idps[0].approve(out.headers["location"], "apple-9")  # the mock answers by query: post it
+    jar = dict(fed.http.cookies)
+    fed.http.cookies.clear()  # a cross-site POST: the browser sends no SameSite=Lax cookie
+    posted = fed.http.post("/oauth2/idpresponse", data={**query_of(location), "user": '{"name":{"firstName":"Q"}}'})
+    fed.http.cookies.update(jar)
+    assert posted.status_code == 303
+    assert posted.headers["location"].startswith("/oauth2/idpresponse?") and "user=" not in posted.headers["location"]
+    claims = fed.claims(str(fed.tokens(fed.back(ENDPOINT + posted.headers["location"]), pkce)["id_token"]))
+    assert claims["cognito:username"] == "SignInWithApple_apple-9" and claims["email_verified"] is True
+
+
+def test_apples_client_secret_is_an_es256_jwt_from_team_key_and_services_id() -> None:
+    pem = apple_key_pem()
+    token = client_secret_jwt(
+        team_id="TEAM123456", key_id="KEY1234567", client_id="com.example", private_key=pem, now=1e9
+    )
+    public = ECKey.import_key(pem)
+    decoded = jwt.decode(token, public, algorithms=["ES256"])
+    assert (
+        decoded.header == {"alg": "ES256", "kid": "KEY1234567", "typ": "JWT"} or decoded.header["kid"] == "KEY1234567"
+    )
+    assert decoded.claims == {
+        "iss": "TEAM123456",
+        "sub": "com.example",
+        "aud": "https://appleid.apple.com",
+        "iat": 1_000_000_000,
+        "exp": 1_000_000_300,
+    }
+    with pytest.raises(UpstreamError, match="P-256 private key"):
+        client_secret_jwt(team_id="T", key_id="K", client_id="c", private_key="not a key", now=1e9)
