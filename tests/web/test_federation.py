@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx
@@ -29,7 +30,7 @@ from tests.web.federation_support import (
     upstreams,
 )
 from userpool.core.errors import CognitoError
-from userpool.core.flows import account
+from userpool.core.flows import account, recovery
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
 from userpool.federation.apple import client_secret_jwt
@@ -351,3 +352,35 @@ def test_apples_client_secret_is_an_es256_jwt_from_team_key_and_services_id() ->
     }
     with pytest.raises(UpstreamError, match="P-256 private key"):
         client_secret_jwt(team_id="T", key_id="K", client_id="c", private_key="not a key", now=1e9)
+
+
+def test_a_federated_user_has_no_password_to_reset(fed: FedPool, idps: list[Upstream]) -> None:
+    idps[0].set_user("g-100", {"email": "ro@gmail.example", "email_verified": True})
+    _sign_in(fed, idps[0], "g-100", identity_provider="Google")
+    before = len(fed.sent)
+    delivery = fed.pool.run(recovery.forgot_password, client_id=fed.pool.default_client_id, username="Google_g-100")
+    assert delivery.medium == "EMAIL"  # the same answer as for anyone (PreventUserExistenceErrors) ...
+    assert len(fed.sent) == before  # ... but no code went out
+
+
+def test_the_pre_sign_up_trigger_sees_the_first_sign_in_and_may_refuse_it(tmp_path: Path, idps: list[Upstream]) -> None:
+    seen: list[str] = []
+
+    def pre_sign_up(event: dict[str, Any]) -> dict[str, Any]:
+        seen.append(event["triggerSource"])
+        if event["request"]["userAttributes"].get("email", "").endswith("@blocked.example"):
+            raise ValueError("Sign-ups from blocked.example are closed.")
+        return event
+
+    key = apple_key_pem()
+    external = providers(*idps, apple_key=key)
+    with fed_pool(tmp_path, external, {**SECRETS, "APPLE_KEY": key}, triggers={"pre_sign_up": pre_sign_up}) as fed:
+        idps[0].set_user("g-200", {"email": "so@blocked.example"})
+        out = fed.authorize(Pkce.new(), identity_provider="Google")
+        back = fed.back(idps[0].approve(out.headers["location"], "g-200"))
+        sent = query_of(back.headers["location"])
+        assert sent["error"] == "access_denied" and "blocked.example are closed" in sent["error_description"]
+        idps[0].set_user("g-201", {"email": "ti@open.example"})
+        _sign_in(fed, idps[0], "g-201", identity_provider="Google")
+        _sign_in(fed, idps[0], "g-201", identity_provider="Google")  # a later sign-in creates nobody
+        assert seen == ["PreSignUp_ExternalProvider", "PreSignUp_ExternalProvider"]
