@@ -140,7 +140,7 @@ def test_identity_providers_in_a_stable_order() -> None:
             },
         }
     )
-    assert identity_providers(defn) == ("Facebook", "SignInWithApple")  # SAML signs nobody in yet: no button
+    assert identity_providers(defn) == ("Facebook", "SignInWithApple", "Okta")
 
 
 def _secret() -> object:

@@ -119,7 +119,7 @@ class AuthenticatorSettings:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language → id → text
 
 
-UpstreamKind = Literal["google", "facebook", "amazon", "apple", "oidc"]
+UpstreamKind = Literal["google", "facebook", "amazon", "apple", "oidc", "saml"]
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,8 @@ class UpstreamSettings:
     key_id: str = ""
     private_key: str = ""  # Apple's PEM (PKCS#8, P-256)
     api_version: str = ""  # Facebook's Graph API version
+    saml_metadata: str = ""  # SAML: the IdP's metadata, as XML (FILE) or the URL it is fetched from (URL)
+    saml_metadata_url: bool = False
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ def pre_token_generation_version(defn: AuthDefinition) -> Literal["V1_0", "V2_0"
 
 
 def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
-    """Cognito's provider names for the definition's external providers that sign in, in a stable order."""
+    """Cognito's provider names for the definition's external providers, in a stable order."""
     found = defn.login_with.external_providers
     if found is None:
         return ()
@@ -226,11 +226,10 @@ def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
         ("SignInWithApple", found.sign_in_with_apple),
     )
     names = [name for name, provider in builtin if provider is not None]
-    # SAML providers are validated but do not sign in yet (docs/federation.md): no button for them
-    return (*names, *(o.name for o in found.oidc))
+    return (*names, *(o.name for o in found.oidc), *((found.saml.name,) if found.saml else ()))
 
 
-def _mapping(defn: AuthDefinition, mapping: AttributeMapping) -> dict[str, str]:
+def _mapping(defn: AuthDefinition, mapping: AttributeMapping, *, automatic_email: bool = True) -> dict[str, str]:
     """Cognito attribute → provider attribute. Amplify maps the provider's `email` to `email` by itself when
     email (and not phone) signs in (construct.ts), unless the definition maps it otherwise."""
     result: dict[str, str] = {}
@@ -239,7 +238,7 @@ def _mapping(defn: AuthDefinition, mapping: AttributeMapping) -> dict[str, str]:
             result.update(value)
         else:
             result[NAME_TO_COGNITO[name]] = value
-    if defn.login_with.email and not defn.login_with.phone:
+    if automatic_email and defn.login_with.email and not defn.login_with.phone:  # not SAML: Amplify maps none
         result.setdefault("email", "email")
     return result
 
@@ -262,6 +261,16 @@ def upstreams(defn: AuthDefinition, secrets: Mapping[str, str]) -> dict[str, Ups
     providers: list[tuple[str, UpstreamKind, Any]] = [(n, k, p) for n, k, p in builtin if p is not None]
     providers += [(o.name, "oidc", o) for o in found.oidc]
     result: dict[str, UpstreamSettings] = {}
+    if found.saml is not None:
+        saml = found.saml
+        result[saml.name] = UpstreamSettings(
+            name=saml.name,
+            kind="saml",
+            attribute_mapping=_mapping(defn, saml.attribute_mapping, automatic_email=False),
+            identifiers=tuple(saml.identifiers),
+            saml_metadata=saml.metadata.metadata_content,
+            saml_metadata_url=saml.metadata.metadata_type == "URL",
+        )
     for name, kind, p in providers:
         ends = p.endpoints
         apple = p if isinstance(p, SignInWithApple) else None

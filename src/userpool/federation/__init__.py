@@ -14,22 +14,25 @@ from userpool.federation.apple import AppleProvider
 from userpool.federation.base import Provider, Return, UpstreamError
 from userpool.federation.oauth2 import AmazonProvider, FacebookProvider, missing_secret
 from userpool.federation.oidc import GoogleProvider, OidcProvider
+from userpool.federation.saml import SamlProvider
 
-KINDS: dict[UpstreamKind, Callable[[UpstreamSettings], Provider]] = {
-    "google": GoogleProvider,
-    "facebook": FacebookProvider,
-    "amazon": AmazonProvider,
-    "apple": AppleProvider,
-    "oidc": OidcProvider,
+Factory = Callable[[UpstreamSettings, str, str], Provider]  # (settings, pool id, endpoint)
+KINDS: dict[UpstreamKind, Factory] = {
+    "google": lambda s, _pool, _endpoint: GoogleProvider(s),
+    "facebook": lambda s, _pool, _endpoint: FacebookProvider(s),
+    "amazon": lambda s, _pool, _endpoint: AmazonProvider(s),
+    "apple": lambda s, _pool, _endpoint: AppleProvider(s),
+    "oidc": lambda s, _pool, _endpoint: OidcProvider(s),
+    "saml": lambda s, pool, endpoint: SamlProvider(s, pool_id=pool, endpoint=endpoint),
 }
 
 
-def provider_for(settings: UpstreamSettings) -> Provider:
+def provider_for(settings: UpstreamSettings, *, pool_id: str, endpoint: str) -> Provider:
     """The provider for these settings; UpstreamError when it cannot work (a secret not set)."""
-    problem = missing_secret(settings)
+    problem = None if settings.kind == "saml" else missing_secret(settings)
     if problem is not None:
         raise problem
-    return KINDS[settings.kind](settings)
+    return KINDS[settings.kind](settings, pool_id, endpoint)
 
 
 __all__ = ["KINDS", "Provider", "Return", "UpstreamError", "provider_for"]

@@ -16,9 +16,10 @@ from starlette.responses import RedirectResponse, Response
 
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import read_form, with_query
+from userpool.core.config import UpstreamSettings
 from userpool.core.flows import federation as flow
 from userpool.core.flows.hosted import MAX_PARAM, AuthorizeRequest, OAuthError
-from userpool.federation import Return, UpstreamError, provider_for
+from userpool.federation import Provider, Return, UpstreamError, provider_for
 from userpool.federation.base import TIMEOUT
 from userpool.web.authenticator.render import error_page, html_guard
 from userpool.web.authenticator.security import (
@@ -31,6 +32,7 @@ from userpool.web.authenticator.security import (
 )
 
 FEDERATION_COOKIE = "userpool-federation"
+MAX_SAML = 512 * 1024  # a signed response with a few attributes is a few KB
 CALLBACK_PATH = "/oauth2/idpresponse"
 # RFC 6749 §4.1.2.1's codes pass through; anything else a provider says (Apple's user_cancelled_authorize,
 # Facebook's error_reason) is the user saying no, as far as the app is concerned.
@@ -52,6 +54,11 @@ _OAUTH_ERRORS = frozenset(
 
 def callback_uri(request: Request) -> str:
     return pool_of(request).config.endpoint + CALLBACK_PATH
+
+
+def _provider(request: Request, settings: UpstreamSettings) -> Provider:
+    config = pool_of(request).config
+    return provider_for(settings, pool_id=config.pool_id, endpoint=config.endpoint)
 
 
 def _redirect(uri: str) -> RedirectResponse:
@@ -78,7 +85,7 @@ async def start(request: Request, req: AuthorizeRequest, *, provider: str, ident
         return _refusal(request, err)
     back = Return(callback_uri(request), departure.state, departure.nonce, departure.code_verifier)
     try:
-        upstream = provider_for(departure.provider)
+        upstream = _provider(request, departure.provider)
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
             url = await upstream.authorization_url(http, back, prompt=_upstream_prompt(req))
     except UpstreamError as err:
@@ -113,6 +120,8 @@ async def idpresponse(request: Request) -> Response:
         clear_session_cookie(request, response, FEDERATION_COOKIE)
         return response
     req = pending.request
+    if pending.identity is not None:  # verified on the SAML POST
+        return await _finish(request, pending, pending.identity)
     if params["error"] or not params["code"]:
         error = params["error"] if params["error"] in _OAUTH_ERRORS else "access_denied"
         detail = params["error_description"] or "The sign-in with the identity provider was cancelled or refused."
@@ -123,9 +132,13 @@ async def idpresponse(request: Request) -> Response:
         if settings is None:
             raise UpstreamError("access_denied", "This identity provider is no longer offered.")
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-            identity = await provider_for(settings).identity(http, params["code"], back)
+            identity = await _provider(request, settings).identity(http, params["code"], back)
     except UpstreamError as err:
         return _done(request, _back_to_app(req, err.error, err.description))
+    return await _finish(request, pending, identity)
+
+
+async def _finish(request: Request, pending: flow.Pending, identity: flow.UpstreamIdentity) -> Response:
     try:
         signed_in = await run_flow(
             request,
@@ -141,6 +154,37 @@ async def idpresponse(request: Request) -> Response:
     response = _redirect(with_query(issued.redirect_uri, code=issued.code, state=issued.state))
     set_session_cookie(request, response, signed_in.web.token)
     return _done(request, response)
+
+
+@html_guard
+async def saml_response(request: Request) -> Response:
+    """POST /saml2/idpresponse: the IdP's answer (HTTP-POST binding). It comes cross-site, without the
+    browser's cookie: the response is verified here, the state spent, and the verified identity handed to
+    the GET of /oauth2/idpresponse, where the cookie shows it is the browser that left."""
+    form = await read_form(request)
+    if form is None:
+        return error_page(request, "page_error.invalid_request")
+    relay_state = form.get("RelayState", "")[:MAX_PARAM]
+    saml = form.get("SAMLResponse", "")
+    if not relay_state:  # IdP-initiated sign-in: not accepted (it could sign a stranger's browser in)
+        return error_page(request, "page_error.invalid_state", status=400)
+    try:
+        pending = await run_flow(request, flow.take, relay_state, None, cross_site=True)
+    except OAuthError as err:
+        return _refusal(request, err)
+    settings = pool_of(request).config.upstreams.get(pending.provider)
+    back = Return(callback_uri(request), relay_state, pending.nonce, pending.code_verifier)
+    try:
+        if settings is None or settings.kind != "saml":
+            raise UpstreamError("access_denied", "This identity provider is no longer offered.")
+        if not saml or len(saml) > MAX_SAML:
+            raise UpstreamError("access_denied", "The SAML response is missing or too large.")
+        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+            identity = await _provider(request, settings).identity(http, saml, back)
+    except UpstreamError as err:
+        return _back_to_app(pending.request, err.error, err.description)
+    handover = await run_flow(request, flow.hand_over, pending, identity)
+    return RedirectResponse(with_query(CALLBACK_PATH, state=handover), status_code=303, headers=security_headers())
 
 
 def _done(request: Request, response: Response) -> Response:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
@@ -51,6 +52,7 @@ from userpool.core.model import FederationState, User, UserStatus
 from userpool.core.tokens import hash_token, new_opaque_token
 
 STATE_TTL = 600  # the user has 10 minutes at the provider
+HANDOVER_TTL = 120  # a verified SAML identity waits this long for the browser's GET
 MAX_IDENTIFIER = 256
 
 
@@ -73,6 +75,8 @@ class Pending:
     request: AuthorizeRequest
     nonce: str
     code_verifier: str
+    browser_hash: str = ""
+    identity: UpstreamIdentity | None = None  # already verified (a SAML response, checked on its POST)
 
 
 @dataclass(frozen=True)
@@ -148,15 +152,20 @@ def _load_request(text: str) -> AuthorizeRequest:
     return AuthorizeRequest(**values)
 
 
-def take(ctx: Ctx, state: str, browser_token: str | None) -> Pending:
+def take(ctx: Ctx, state: str, browser_token: str | None, *, cross_site: bool = False) -> Pending:
     """The parked sign-in for this `state`, spent now whatever happens next. A state that is unknown, spent,
-    or that another browser started (login CSRF) is refused without a redirect."""
+    or that another browser started (login CSRF) is refused without a redirect.
+
+    `cross_site`: a SAML IdP's POST, which carries no SameSite cookie; the browser is checked on the GET
+    that follows (`hand_over`)."""
     stored = ctx.tx.take_federation_state(hash_token(state)) if state and len(state) <= 128 else None
-    bound = (
-        stored is not None
-        and browser_token is not None
-        and len(browser_token) <= 128
-        and hmac.compare_digest(stored.browser_hash, hash_token(browser_token))
+    bound = stored is not None and (
+        cross_site
+        or (
+            browser_token is not None
+            and len(browser_token) <= 128
+            and hmac.compare_digest(stored.browser_hash, hash_token(browser_token))
+        )
     )
     if stored is None or stored.pool_id != ctx.pool.pool_id or not bound:
         raise OAuthError(
@@ -173,7 +182,41 @@ def take(ctx: Ctx, state: str, browser_token: str | None) -> Pending:
             state=req.state,
             keep_writes=True,
         )
-    return Pending(stored.provider, req, stored.secrets.get("nonce", ""), stored.secrets.get("code_verifier", ""))
+    identity = None
+    if "identity" in stored.secrets:
+        verified = json.loads(stored.secrets["identity"])
+        identity = UpstreamIdentity(stored.provider, str(verified["subject"]), dict(verified["claims"]))
+    return Pending(
+        stored.provider,
+        req,
+        stored.secrets.get("nonce", ""),
+        stored.secrets.get("code_verifier", ""),
+        stored.browser_hash,
+        identity,
+    )
+
+
+def hand_over(ctx: Ctx, pending: Pending, identity: UpstreamIdentity) -> str:
+    """A verified identity from a cross-site POST, parked for the browser's next GET (2 minutes, once, the
+    same browser as the one that left): the new state to send it to."""
+    state = new_opaque_token(ctx)
+    now = ctx.now()
+    claims = {k: v for k, v in identity.claims.items() if isinstance(v, str | int | float | bool)}
+    ctx.tx.put_federation_state(
+        FederationState(
+            state_hash=hash_token(state),
+            pool_id=ctx.pool.pool_id,
+            provider=pending.provider,
+            browser_hash=pending.browser_hash,
+            secrets={
+                "request": _dump_request(pending.request),
+                "identity": json.dumps({"subject": identity.subject, "claims": claims}),
+            },
+            created_at=now,
+            expires_at=now + HANDOVER_TTL,
+        )
+    )
+    return state
 
 
 # -- attributes ------------------------------------------------------------------------------------------
@@ -215,7 +258,7 @@ def identity_record(settings: UpstreamSettings, subject: str, created_ms: int, *
     return Identity(
         provider=settings.name,
         subject=subject,
-        provider_type=PROVIDER_TYPES.get(settings.name, "OIDC"),
+        provider_type={"oidc": "OIDC", "saml": "SAML"}.get(settings.kind) or PROVIDER_TYPES[settings.name],
         issuer=settings.issuer if settings.kind == "oidc" else None,
         primary=primary,
         created_ms=created_ms,
