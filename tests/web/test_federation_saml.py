@@ -1,118 +1,28 @@
-"""SAML 2.0 sign-in against a real pysaml2 identity provider (keys made here, signatures by Debian's
-xmlsec1): the request goes out by HTTP-Redirect, the signed response comes back by HTTP-POST; unsigned
-assertions, replays, IdP-initiated responses and another browser are refused; metadata from the
-definition (FILE) or from a URL."""
+"""SAML 2.0 sign-in against a real pysaml2 identity provider (tests/web/saml_support.py): the request goes
+out by HTTP-Redirect, the signed response comes back by HTTP-POST; unsigned assertions, replays,
+IdP-initiated responses and another browser are refused; metadata from the definition (FILE) or a URL."""
 
 from __future__ import annotations
 
-import base64
-import datetime
 import shutil
 import threading
-import warnings
 from collections.abc import Iterator
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from tests.web.browser import CALLBACK, Pkce, query_of
 from tests.web.federation_support import ENDPOINT, FedPool, fed_pool
-from userpool.federation.saml import SamlProvider
 
 if shutil.which("xmlsec1") is None:
     pytest.skip("SAML tests need Debian's xmlsec1 (scripts/setup --all installs it)", allow_module_level=True)
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from saml2 import BINDING_HTTP_REDIRECT
-    from saml2.config import IdPConfig
-    from saml2.metadata import create_metadata_string
-    from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NameID
-    from saml2.server import Server
+from tests.web.saml_support import Idp, idp_metadata, key_and_cert
+from userpool.federation.saml import SamlProvider
 
-IDP_ENTITY = "https://idp.example.test/saml"
-IDP_SSO = "https://idp.example.test/sso"
-
-
-def _key_and_cert(folder: Path) -> tuple[Path, Path]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "idp.example.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=30))
-        .sign(key, hashes.SHA256())
-    )
-    key_path, cert_path = folder / "idp-key.pem", folder / "idp-cert.pem"
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return key_path, cert_path
-
-
-def _idp_config(key: Path, cert: Path, sp_metadata: str | None) -> IdPConfig:
-    config = IdPConfig()
-    settings: dict[str, Any] = {
-        "entityid": IDP_ENTITY,
-        "xmlsec_binary": shutil.which("xmlsec1"),
-        "key_file": str(key),
-        "cert_file": str(cert),
-        "service": {
-            "idp": {
-                "endpoints": {"single_sign_on_service": [(IDP_SSO, BINDING_HTTP_REDIRECT)]},
-                "name_id_format": [NAMEID_FORMAT_PERSISTENT],
-                "policy": {"default": {"lifetime": {"minutes": 15}, "name_form": NAME_FORMAT_URI}},
-            }
-        },
-    }
-    if sp_metadata is not None:
-        settings["metadata"] = {"inline": [sp_metadata]}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        config.load(settings)
-    return config
-
-
-@dataclass
-class Idp:
-    """The identity provider: it reads our AuthnRequest and answers as a real IdP's SSO endpoint would."""
-
-    server: Server
-    sp_entity: str
-    acs: str
-
-    def answer(
-        self, sso_location: str, subject: str, attributes: dict[str, list[str]], *, signed: bool = True
-    ) -> dict[str, str]:
-        assert sso_location.startswith(IDP_SSO + "?")
-        query = query_of(sso_location)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            request = self.server.parse_authn_request(query["SAMLRequest"], BINDING_HTTP_REDIRECT)
-            response = self.server.create_authn_response(
-                identity=attributes,
-                in_response_to=request.message.id,
-                destination=self.acs,
-                sp_entity_id=self.sp_entity,
-                name_id=NameID(format=NAMEID_FORMAT_PERSISTENT, text=subject),
-                authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"},
-                sign_assertion=signed,
-                sign_response=False,
-            )
-        return {"SAMLResponse": base64.b64encode(str(response).encode()).decode(), "RelayState": query["RelayState"]}
+SSO = "https://idp.example.test/sso"
 
 
 def _saml_pool(tmp_path: Path, metadata: str, metadata_type: str) -> Any:
@@ -130,28 +40,17 @@ def _saml_pool(tmp_path: Path, metadata: str, metadata_type: str) -> Any:
 
 @pytest.fixture
 def keys(tmp_path: Path) -> tuple[Path, Path]:
-    return _key_and_cert(tmp_path)
+    return key_and_cert(tmp_path)
 
 
-def _idp_for(fed: FedPool, keys: tuple[Path, Path], idp_metadata: str) -> Idp:
+def _idp_for(fed: FedPool, keys: tuple[Path, Path], metadata: str) -> Idp:
     sp = SamlProvider(fed.pool.config.upstreams["Okta"], pool_id=fed.pool.config.pool_id, endpoint=ENDPOINT)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from saml2.metadata import entity_descriptor
-
-        sp_metadata = str(entity_descriptor(sp.client(idp_metadata).config))
-    return Idp(Server(config=_idp_config(*keys, sp_metadata)), sp.entity_id, sp.acs)
-
-
-def _idp_metadata(keys: tuple[Path, Path]) -> str:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return create_metadata_string(None, config=_idp_config(*keys, None), sign=False).decode()
+    return Idp.for_sp(sp, keys, SSO, metadata)
 
 
 @pytest.fixture
 def saml(tmp_path: Path, keys: tuple[Path, Path]) -> Iterator[tuple[FedPool, Idp]]:
-    metadata = _idp_metadata(keys)
+    metadata = idp_metadata(keys, SSO)
     with _saml_pool(tmp_path, metadata, "FILE") as fed:
         yield fed, _idp_for(fed, keys, metadata)
 
@@ -225,7 +124,7 @@ class _Metadata(BaseHTTPRequestHandler):
 
 
 def test_metadata_from_a_url(tmp_path: Path, keys: tuple[Path, Path]) -> None:
-    metadata = _idp_metadata(keys)
+    metadata = idp_metadata(keys, SSO)
     handler = type("Handler", (_Metadata,), {"body": metadata.encode()})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
