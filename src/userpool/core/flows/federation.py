@@ -43,6 +43,7 @@ from userpool.core.flows.hosted import (
     OAuthError,
     WebSignIn,
     issue_code,
+    pool_client,
     start_web_session,
     validate_authorize,
 )
@@ -116,10 +117,12 @@ def choose_provider(ctx: Ctx, *, name: str, identifier: str) -> UpstreamSettings
 
 def begin(ctx: Ctx, req: AuthorizeRequest, *, provider: str, identifier: str = "", loopback: bool) -> Departure:
     """Check the app's request as /oauth2/authorize does, then park it until the provider answers."""
-    validate_authorize(ctx, req, loopback=loopback)
+    if pool_client(ctx, req.client_id) is None:
+        raise OAuthError("invalid_client", "The client_id is not an app client of this user pool.")
     settings = choose_provider(ctx, name=provider, identifier=identifier)
     if settings is None:
         raise OAuthError("unknown_provider", "This app does not offer sign-in with that provider.")
+    validate_authorize(ctx, req, loopback=loopback)
     if "none" in req.prompts:  # no page may be shown, and the provider's is one
         raise _refuse(req, "login_required", "The user is not signed in.")
     state, nonce, verifier, browser = (new_opaque_token(ctx) for _ in range(4))
