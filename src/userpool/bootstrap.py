@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 from userpool import signing_keys
 from userpool.core.config import PoolConfig
@@ -23,9 +24,12 @@ from userpool.triggers_runner import ThreadTriggerRunner
 DEFAULT_REGION = "us-east-1"
 
 
-def config_for(defn: AuthDefinition, deployment: Deployment, endpoint: str) -> PoolConfig:
+def config_for(
+    defn: AuthDefinition, deployment: Deployment, endpoint: str, secrets: Mapping[str, str] | None = None
+) -> PoolConfig:
     pool = deployment.pool
-    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=f"{endpoint.rstrip('/')}/{pool.id}")
+    issuer = f"{endpoint.rstrip('/')}/{pool.id}"
+    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=issuer, secrets=secrets)
 
 
 def open_pool(
@@ -38,6 +42,7 @@ def open_pool(
     region: str = DEFAULT_REGION,
     hasher: Argon2Hasher | None = None,
     ways_forward: str = SANDBOX_WAYS_FORWARD,
+    secrets: Mapping[str, str] | None = None,
 ) -> tuple[UserPool, Deployment]:
     """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
@@ -46,7 +51,7 @@ def open_pool(
     # Retired keys too: they verify until their tokens expire. A kid the ring does not know re-reads the store.
     signer = KeyRing(signing_keys.keys_of(store, pool_id), reload=lambda: signing_keys.keys_of(store, pool_id))
     pool = UserPool(
-        config=config_for(defn, deployment, endpoint),
+        config=config_for(defn, deployment, endpoint, secrets),
         store=store,
         clock=clock,
         random=random,

@@ -79,6 +79,7 @@ def create_app() -> Starlette:
             courier=courier,
             region=region,
             ways_forward=SERVE_WAYS_FORWARD,
+            secrets=secrets,
         )
     except DefinitionError:
         store.close()

@@ -168,6 +168,36 @@ class AuthenticatorSettings:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language → id → text
 
 
+UpstreamKind = Literal["google", "facebook", "amazon", "apple", "oidc", "saml"]
+
+
+@dataclass(frozen=True)
+class UpstreamSettings:
+    """One external identity provider as the definition declares it, its secrets resolved. Empty URLs mean
+    the provider's own (federation/ knows them); set, they override it (tests, enterprise deployments)."""
+
+    name: str  # Cognito's provider name: Google, Facebook, LoginWithAmazon, SignInWithApple, or the OIDC name
+    kind: UpstreamKind
+    client_id: str = ""
+    client_secret: str = ""  # Apple: none (the secret is a JWT made from team_id, key_id and private_key)
+    scopes: tuple[str, ...] = ()  # empty: the provider's defaults
+    # pool attribute (Cognito's name) → the provider's attribute: what a sign-in writes to the user
+    attribute_mapping: Mapping[str, str] = field(default_factory=dict)
+    issuer: str = ""
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    userinfo_endpoint: str = ""
+    jwks_uri: str = ""
+    attribute_request_method: Literal["GET", "POST"] = "GET"
+    identifiers: tuple[str, ...] = ()  # idp_identifier values (e.g. an email domain) that pick this provider
+    team_id: str = ""
+    key_id: str = ""
+    private_key: str = ""  # Apple's PEM (PKCS#8, P-256)
+    api_version: str = ""  # Facebook's Graph API version
+    saml_metadata: str = ""  # SAML: the IdP's metadata, as XML (FILE) or the URL it is fetched from (URL)
+    saml_metadata_url: bool = False
+
+
 @dataclass(frozen=True)
 class PoolConfig:
     pool_id: str
@@ -209,6 +239,10 @@ class PoolConfig:
     # The external identity providers' names (Google, Facebook, LoginWithAmazon, SignInWithApple, an OIDC
     # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
     identity_providers: tuple[str, ...] = ()
+    upstreams: Mapping[str, UpstreamSettings] = field(default_factory=dict)  # by provider name
+    resource_scopes: tuple[str, ...] = ()  # every resource server's scopes, `<identifier>/<scope>`
+    # Sign an upstream identity in as the existing user with the same verified email (off: a new user).
+    link_by_verified_email: bool = False
     authenticator: AuthenticatorSettings = AuthenticatorSettings()
     security: SecuritySettings = SecuritySettings()
 

@@ -102,6 +102,8 @@ class Client:
         "profile",
         "aws.cognito.signin.user.admin",
     )
+    # Cognito's AllowedOAuthFlows: "code" (the hosted UI), or "client_credentials" (a backend, custom scopes)
+    allowed_oauth_flows: tuple[str, ...] = ("code",)
     access_token_validity: int = 3600  # seconds
     id_token_validity: int = 3600
     refresh_token_validity: int = 30 * 86400
@@ -303,3 +305,18 @@ class GroupMembership:
     group_name: str
     user_sub: str
     created_at: float
+
+
+@dataclass
+class FederationState:
+    """A sign-in sent to an external identity provider, until it comes back to /oauth2/idpresponse: found by
+    the hash of the `state` sent upstream, bound to the browser that left (a cookie's hash), taken once."""
+
+    state_hash: str
+    pool_id: str
+    provider: str
+    browser_hash: str
+    # The app's authorization request, the nonce and the PKCE verifier sent upstream; sealed at rest.
+    secrets: dict[str, str]
+    created_at: float
+    expires_at: float

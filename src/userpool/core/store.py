@@ -19,6 +19,7 @@ from userpool.core.model import (
     AuthSession,
     Client,
     Device,
+    FederationState,
     Group,
     Message,
     MfaSettings,
@@ -216,7 +217,12 @@ class Tx(Protocol):
     def put_throttle(self, throttle: Throttle) -> None: ...  # insert or update
     def delete_throttle(self, pool_id: str, key: str) -> None: ...
 
-    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions, counters
+    # sign-ins sent upstream (federation): `take` returns and deletes in one step, so a state works once
+    def put_federation_state(self, state: FederationState) -> None: ...
+    def take_federation_state(self, state_hash: str) -> FederationState | None: ...
+
+    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions, counters,
+    # federation states
     def purge_expired(self, now: float) -> int: ...
 
     # pool users' recent sign-ins; `add` keeps only the user's newest `keep`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -72,6 +73,11 @@ def id_claims(user: User, client: Client | None = None) -> dict[str, object]:
     claims: dict[str, object] = {}
     for name, value in attributes.items():
         claims[name] = value == "true" if name in _BOOLEAN_CLAIMS else value
+    if isinstance(claims.get("identities"), str):  # Cognito: a JSON string as an attribute, an array as a claim
+        try:
+            claims["identities"] = json.loads(str(claims["identities"]))
+        except ValueError:
+            del claims["identities"]
     return claims
 
 

@@ -127,11 +127,37 @@ class WebAuthn(_Model):
 
 
 AttributeMapping = dict[str, str | dict[str, str]]  # {"email": "email", "custom": {"custom:team": "team"}}
+_URL = r"^https?://\S+$"
+
+
+class OidcEndpoints(_Model):
+    """A provider's URLs, each overriding the one discovery (or the provider's documentation) gives."""
+
+    authorization: str | None = Field(default=None, pattern=_URL)
+    token: str | None = Field(default=None, pattern=_URL)
+    user_info: str | None = Field(default=None, pattern=_URL)
+    jwks_uri: str | None = Field(default=None, pattern=_URL)
 
 
 class _Provider(_Model):
     scopes: list[str] = Field(default_factory=list)
     attribute_mapping: AttributeMapping = Field(default_factory=dict)
+    # Overrides of the provider's own URLs: for tests against a local provider, or an enterprise's own.
+    issuer_url: str | None = Field(default=None, pattern=_URL)
+    endpoints: OidcEndpoints | None = None
+
+    @field_validator("attribute_mapping")
+    @classmethod
+    def _mapping(cls, mapping: AttributeMapping) -> AttributeMapping:
+        for name, value in mapping.items():
+            if name == "custom":
+                if not isinstance(value, dict) or not all(_CUSTOM_NAME.fullmatch(k) for k in value):
+                    raise ValueError('custom: a dict of {"custom:<name>": "<provider attribute>"}')
+            elif name not in NAME_TO_COGNITO:
+                raise ValueError(f"unknown attribute {name!r} (use Amplify's names: email, given_name, ...)")
+            elif not isinstance(value, str) or not value:
+                raise ValueError(f"{name}: the provider's attribute name, a non-empty string")
+        return mapping
 
 
 class Google(_Provider):
@@ -142,7 +168,7 @@ class Google(_Provider):
 class Facebook(_Provider):
     client_id: SecretOrText
     client_secret: SecretValue
-    api_version: str | None = None
+    api_version: str | None = Field(default=None, pattern=r"^v\d+\.\d+$")
 
 
 class LoginWithAmazon(_Provider):
@@ -157,19 +183,11 @@ class SignInWithApple(_Provider):
     private_key: SecretValue
 
 
-class OidcEndpoints(_Model):
-    authorization: str | None = None
-    token: str | None = None
-    user_info: str | None = None
-    jwks_uri: str | None = None
-
-
 class Oidc(_Provider):
     name: str = Field(min_length=1, max_length=32, pattern=r"^[^_\s][\w.@+-]*$")
     client_id: SecretOrText
     client_secret: SecretValue
-    issuer_url: str = Field(pattern=r"^https?://")
-    endpoints: OidcEndpoints | None = None
+    issuer_url: str = Field(pattern=_URL)
     identifiers: list[str] = Field(default_factory=list)
     attribute_request_method: Literal["GET", "POST"] = "GET"
 
@@ -197,6 +215,9 @@ class ExternalProviders(_Model):
     scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
     callback_urls: list[str] = Field(min_length=1)
     logout_urls: list[str] = Field(min_length=1)
+    # A first sign-in whose provider-verified email is a native user's verified email signs in as that
+    # user (its identity linked) instead of creating a new one. Off by default: see docs/federation.md.
+    link_by_verified_email: bool = False
 
     @field_validator("callback_urls", "logout_urls")
     @classmethod
@@ -463,6 +484,26 @@ AuthFlow = Literal[
     "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH", "USER_AUTH", "ADMIN_USER_PASSWORD_AUTH"
 ]
 DEFAULT_FLOWS: tuple[AuthFlow, ...] = ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH")
+OAuthFlow = Literal["code", "client_credentials"]
+CODE_FLOW: tuple[OAuthFlow, ...] = ("code",)
+# a resource server scope: <identifier>/<name>, Cognito's character classes
+_CUSTOM_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+/[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]{1,256}$")
+
+
+class ResourceServerScope(_Model):
+    name: str = Field(pattern=r"^[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]{1,256}$")  # Cognito's ResourceServerScopeNameType
+    description: str = Field(default="", max_length=256)
+
+
+class ResourceServer(_Model):
+    """An API the pool issues access tokens for (Cognito's resource server): its scopes are
+    `<identifier>/<scope>`, granted to app clients by `oauth_scopes` (client_credentials or the code flow)."""
+
+    identifier: str = Field(min_length=1, max_length=256, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+    name: str = Field(min_length=1, max_length=256)
+    scopes: list[ResourceServerScope] = Field(default_factory=list, max_length=100)
+
+
 _CLIENT_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")  # Cognito's ClientNameType
 
 
@@ -487,7 +528,35 @@ class AppClient(_Model):
     write_attributes: list[str] | None = None  # None: every attribute a client may write
     callback_urls: list[str] = Field(default_factory=list)
     logout_urls: list[str] = Field(default_factory=list)
-    oauth_scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
+    # Amplify's OAuth scope names, and resource servers' custom scopes (`<identifier>/<scope>`)
+    oauth_scopes: list[str] = Field(default_factory=lambda: [str(s) for s in OAUTH_SCOPES])
+    # "code": the hosted UI's authorization code flow; "client_credentials": a backend gets access tokens
+    # for the custom scopes with its own secret (Cognito allows one or the other, not both)
+    oauth_flows: list[OAuthFlow] = Field(default_factory=lambda: list(CODE_FLOW), min_length=1)
+
+    @field_validator("oauth_scopes")
+    @classmethod
+    def _scopes(cls, scopes: list[str]) -> list[str]:
+        for scope in scopes:
+            if scope not in OAUTH_SCOPES and not _CUSTOM_SCOPE.fullmatch(scope):
+                raise ValueError(
+                    f"{scope!r} is neither one of {', '.join(OAUTH_SCOPES)} nor a resource server's "
+                    "<identifier>/<scope>"
+                )
+        return scopes
+
+    @model_validator(mode="after")
+    def _client_credentials(self) -> AppClient:
+        if "client_credentials" in self.oauth_flows:
+            if len(self.oauth_flows) > 1:
+                raise ValueError("oauth_flows: client_credentials cannot be combined with code (as in Cognito)")
+            if not self.generate_secret:
+                raise ValueError("oauth_flows client_credentials needs generate_secret: True (the client proves it)")
+            if not self.oauth_scopes or any(s in OAUTH_SCOPES for s in self.oauth_scopes):
+                raise ValueError(
+                    "oauth_scopes: a client_credentials client may have only resource servers' custom scopes"
+                )
+        return self
 
     @field_validator("refresh_token_rotation", mode="before")
     @classmethod
@@ -557,6 +626,7 @@ class AuthDefinition(_Model):
     # name → function; pre_token_generation may also be {"handler": function, "version": "V2_0"}
     triggers: dict[str, Callable[..., Any] | PreTokenGeneration] = Field(default_factory=dict)
     clients: list[AppClient] = Field(default_factory=list)  # besides the default app client
+    resource_servers: list[ResourceServer] = Field(default_factory=list, max_length=25)
     devices: Devices | None = Devices()  # None (or False): no device tracking
     authenticator: Authenticator = Authenticator()  # the hosted pages (definition/authenticator.py)
     # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
@@ -688,6 +758,16 @@ class AuthDefinition(_Model):
                     f"clients[{i}].write_attributes: must include the required attribute(s) {', '.join(missing)}, "
                     "or users could not sign up through that client"
                 )
+        custom_scopes = {f"{r.identifier}/{sc.name}" for r in self.resource_servers for sc in r.scopes}
+        for i, client in enumerate(self.clients):
+            unknown = [s for s in client.oauth_scopes if s not in OAUTH_SCOPES and s not in custom_scopes]
+            if unknown:
+                raise ValueError(
+                    f"clients[{i}].oauth_scopes: {', '.join(unknown)} is not a scope of any resource_servers entry"
+                )
+        identifiers = [r.identifier for r in self.resource_servers]
+        if len(set(identifiers)) != len(identifiers):
+            raise ValueError("resource_servers: each identifier may appear once")
         problems = check_fields(self.authenticator, dict(self.user_attributes), set(required))
         if problems:
             raise ValueError("; ".join(problems))

@@ -65,12 +65,16 @@ def forgot_password(
         if hide:
             return simulated(ctx, username, purpose=PURPOSE)
         raise UserNotFoundException("Username/client id combination not found.")
-    channel = _recovery_channel(ctx, user)
+    # A federated user has no password here: their provider's sign-in is theirs to recover.
+    external = user.status is UserStatus.EXTERNAL_PROVIDER
+    channel = None if external else _recovery_channel(ctx, user)
     if not user.enabled or channel is None:
         if hide:  # Cognito answers as if a code went out, so the answer reveals nothing about the account
             return simulated(ctx, username, purpose=PURPOSE, user=user)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
+        if external:
+            raise NotAuthorizedException("The user signs in with an external identity provider: no password to reset.")
         raise InvalidParameterException(
             "Cannot reset password for the user as there is no registered/verified email or phone_number"
         )

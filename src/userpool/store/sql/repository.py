@@ -33,6 +33,7 @@ from userpool.core.model import (
     AuthSession,
     Client,
     Device,
+    FederationState,
     Group,
     Message,
     OneTimeCode,
@@ -111,6 +112,7 @@ _CLIENT_LISTS = (
     "callback_urls",
     "logout_urls",
     "allowed_oauth_scopes",
+    "allowed_oauth_flows",
     "read_attributes",
     "write_attributes",
 )
@@ -625,6 +627,22 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         th = t.throttles
         self._execute(sa.delete(th).where(th.c.pool_id == pool_id, th.c.key == key))
 
+    # -- sign-ins sent to an external identity provider ------------------------------------------------
+
+    def put_federation_state(self, state: FederationState) -> None:
+        sealed = self._seal(_dumps(state.secrets), f"federation_states.secrets/{state.state_hash}")
+        self._put(t.federation_states, _values(state, secrets=sealed))
+
+    def take_federation_state(self, state_hash: str) -> FederationState | None:
+        """Delete and return in one statement, like authorization codes: a state comes back once."""
+        fs = t.federation_states
+        row = self._execute(sa.delete(fs).where(fs.c.state_hash == state_hash).returning(*fs.c)).first()
+        if row is None:
+            return None
+        r = row._asdict()
+        opened = self._open(r["secrets"], f"federation_states.secrets/{r['state_hash']}")
+        return FederationState(**{**r, "secrets": json.loads(opened)})
+
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
@@ -632,7 +650,8 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         `expires_at` is before `now`, and token families that expired more than a day before `now`; returns
         the number of rows deleted."""
         deleted = 0
-        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions, t.throttles):
+        expiring = (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions)
+        for table in (*expiring, t.throttles, t.federation_states):
             deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
         ts = t.token_sessions
         deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount
