@@ -114,7 +114,7 @@ def test_supported_action(app: InProcess, world: World, action: str) -> None:
     world.refresh()
     requests = Requests(world.known)
 
-    @_settings(scale(25, 600))
+    @_settings(scale(15, 600))
     @given(body=requests.body(action.removeprefix("UserpoolExtensions.")))
     def run(body: Any) -> None:
         before = snapshot(app.engine)
