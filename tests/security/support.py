@@ -178,9 +178,9 @@ ORPHAN_QUERIES = {
         "SELECT count(*) FROM user_mfa m WHERE NOT EXISTS "
         "(SELECT 1 FROM users u WHERE u.pool_id = m.pool_id AND u.sub = m.user_sub)"
     ),
-    "confirmed users still holding a sign-up code": (
+    "confirmed users still holding a live sign-up code": (
         "SELECT count(*) FROM codes c JOIN users u ON u.pool_id = c.pool_id AND u.sub = c.user_sub "
-        "WHERE c.purpose = 'sign_up' AND u.status = 'CONFIRMED'"
+        "WHERE c.purpose = 'sign_up' AND c.code_hash <> '' AND u.status = 'CONFIRMED'"
     ),
 }
 

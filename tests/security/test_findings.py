@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from tests.security.world import InProcess, in_process, poster
+from tests.security.support import postgres_database
+from tests.security.world import DEFINITION, ENDPOINT, InProcess, TestClient, World, in_process, poster
+from userpool import define_auth
+from userpool.api.cognito.actions import get_tokens_from_refresh_token_action
+from userpool.bootstrap import open_pool
+from userpool.core.errors import CognitoError
+from userpool.courier import SandboxCourier
+from userpool.crypto.passwords import Argon2Hasher
+from userpool.crypto.sealing import Sealer
+from userpool.server import build_app
+from userpool.service import UserPool
+from userpool.store import open_store
 
 NESTED_HEADER_TOKEN = base64.urlsafe_b64encode(b"[" * 1400).rstrip(b"=").decode() + ".e30.c2ln"
 
@@ -55,3 +68,53 @@ def test_verify_token_in_an_app_refuses_a_deeply_nested_header() -> None:
     verifier = TokenVerifier("http://127.0.0.1:9/us-east-1_AAAAAAAAA", ["client"])
     with pytest.raises(TokenError):
         verifier.verify(NESTED_HEADER_TOKEN, "access")
+
+
+@pytest.mark.postgres
+def test_a_rotating_refresh_token_raced_on_postgresql_refreshes_once() -> None:
+    """Finding 4: on PostgreSQL two of twenty concurrent refreshes with one rotating refresh token (no grace
+    period) both succeeded: the loser of the race to retire the token took it as retired "now", which a
+    grace period of 0 seconds did not exceed. SQLite serialises the transactions, so only PostgreSQL showed it."""
+    with postgres_database() as url:
+        store = open_store(url, Sealer(bytes(range(32))))
+        try:
+            pool, _ = open_pool(
+                store,
+                define_auth(**DEFINITION),
+                endpoint=ENDPOINT,
+                master_key=bytes(range(32)),
+                courier=SandboxCourier(),
+                hasher=Argon2Hasher(memory_cost=1024, time_cost=1),
+            )
+            app = build_app(pool, sandbox_mode=False)
+            with TestClient(app, base_url=ENDPOINT) as http:
+                world = World(post=poster(http), code_for=lambda _: "", pool_id=pool.config.pool_id, clients={})
+                with store.begin() as tx:
+                    world.clients = {c.name: c.id for c in tx.list_clients(pool.config.pool_id)}
+                sent: list[str] = []
+                pool.courier = SandboxCourier(lambda m: sent.append(m.code or ""))
+                world.code_for = lambda _: sent[-1]
+                email = world.confirmed_user("race")
+                rotating = world.clients["rotating"]
+                refresh = world.sign_in(email, rotating)["AuthenticationResult"]["RefreshToken"]
+                body = {"ClientId": rotating, "RefreshToken": refresh}
+                barrier = threading.Barrier(20)
+
+                def one(_: int) -> int:
+                    barrier.wait()
+                    return pool_refresh(pool, body)
+
+                with ThreadPoolExecutor(20) as threads:
+                    outcomes = list(threads.map(one, range(20)))
+            assert outcomes.count(200) == 1, outcomes
+        finally:
+            store.close()
+
+
+def pool_refresh(pool: UserPool, body: dict[str, str]) -> int:
+    """GetTokensFromRefreshToken straight through the pool (TestClient would serialise the threads)."""
+    try:
+        get_tokens_from_refresh_token_action(pool, body)
+    except CognitoError as err:
+        return err.status
+    return 200
