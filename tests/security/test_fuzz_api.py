@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,8 @@ from tests.security.requests_model import (
     supported_actions,
 )
 from tests.security.support import Change, deep, diff, record, scale, snapshot
-from tests.security.world import InProcess, World, in_process, in_process_world
+from tests.security.world import InProcess, World, in_process, in_process_world, poster
+from tests.support.sandbox import Sandbox
 
 # What a refused request may write, and only for these answers. Everything else must stay as it was.
 #   - A wrong one-time code is counted in its row (`attempts`), and the fifth wrong guess, or a guess at an
@@ -54,7 +56,7 @@ def allowed(change: Change, error: str) -> bool:
     return error in REFUSALS_MAY.get((change.table, change.kind, change.columns), frozenset())
 
 
-def check(app: InProcess, response: httpx.Response, before: Any, what: str) -> None:
+def check(engine: sa.Engine, response: httpx.Response, before: Any, what: str) -> None:
     STATS["requests"] += 1
     assert response.status_code < 500, (what, response.status_code, response.text[:500])
     assert "Traceback" not in response.text and 'File "' not in response.text, (what, response.text[:500])
@@ -68,7 +70,7 @@ def check(app: InProcess, response: httpx.Response, before: Any, what: str) -> N
     assert error in cognito_error_names(), (what, body)
     assert response.headers["x-amzn-ErrorType"] == f"{error}:", (what, response.headers)
     assert isinstance(body.get("message"), str), (what, body)
-    changes = [c for c in diff(before, snapshot(app.engine)) if not allowed(c, error)]
+    changes = [c for c in diff(before, snapshot(engine)) if not allowed(c, error)]
     if changes:
         STATS["state_changed_on_refusal"] += 1
     assert not changes, (what, error, [str(c) for c in changes])
@@ -118,7 +120,7 @@ def test_supported_action(app: InProcess, world: World, action: str) -> None:
     @given(body=requests.body(action.removeprefix("UserpoolExtensions.")))
     def run(body: Any) -> None:
         before = snapshot(app.engine)
-        check(app, world.post(action, body), before, f"{action} {json.dumps(body)[:300]}")
+        check(app.engine, world.post(action, body), before, f"{action} {json.dumps(body)[:300]}")
 
     run()
 
@@ -135,7 +137,7 @@ def test_unsupported_actions(app: InProcess, world: World) -> None:
         body = data.draw(requests.body(action))
         before = snapshot(app.engine)
         response = world.post(action, body)
-        check(app, response, before, action)
+        check(app.engine, response, before, action)
         assert response.json()["__type"] == "UnsupportedOperationException"
 
     run()
@@ -213,7 +215,7 @@ def test_transport_garbage(app: InProcess, world: World) -> None:
     for body, target, ctype in cases:
         before = snapshot(app.engine)
         response = _raw(app, body, target, ctype or "application/x-amz-json-1.1")
-        check(app, response, before, f"{target!r} {ctype!r} {body[:60]!r}")
+        check(app.engine, response, before, f"{target!r} {ctype!r} {body[:60]!r}")
 
 
 def test_transport_random_bytes(app: InProcess, world: World) -> None:
@@ -230,7 +232,7 @@ def test_transport_random_bytes(app: InProcess, world: World) -> None:
     @given(body=st.one_of(st.binary(max_size=2000), mangled), target=targets)
     def run(body: bytes, target: str) -> None:
         before = snapshot(app.engine)
-        check(app, _raw(app, body, target, "application/x-amz-json-1.1"), before, f"{target} {body[:80]!r}")
+        check(app.engine, _raw(app, body, target, "application/x-amz-json-1.1"), before, f"{target} {body[:80]!r}")
 
     run()
 
@@ -244,3 +246,28 @@ def test_other_methods_and_paths(app: InProcess) -> None:
         response = app.http.get(path)
         assert 400 <= response.status_code < 500, (path, response.status_code)
         assert "Traceback" not in response.text
+
+
+def test_sample_against_a_real_sandbox(sandbox: Sandbox) -> None:
+    """A smaller sample through a real `userpool sandbox` process (uvicorn, its HTTP parser, its threads),
+    with the same checks, the database read from its file."""
+    (db,) = (sandbox.app_dir / ".amplify" / "userpool").glob("*/pool.db")
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with httpx.Client(base_url=sandbox.endpoint, timeout=30) as http:
+        world = World(
+            post=poster(http), code_for=sandbox.last_code, pool_id=sandbox.pool_id, clients={"": sandbox.client_id}
+        ).build()
+        requests = Requests(world.known)
+
+        @_settings(scale(60, 1000))
+        @given(data=st.data())
+        def run(data: st.DataObject) -> None:
+            action = data.draw(st.sampled_from(supported_actions()))
+            body = data.draw(requests.body(action))
+            before = snapshot(engine)
+            check(engine, world.post(action, body), before, f"sandbox {action} {json.dumps(body)[:300]}")
+
+        try:
+            run()
+        finally:
+            engine.dispose()

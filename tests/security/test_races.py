@@ -245,3 +245,23 @@ def test_one_authorization_code_is_exchanged_once(pool: Pool) -> None:
     _note(pool, f"authorization_code_same_code_x{RACERS}", counts)
     assert counts["ok"] == 1, counts
     assert set(counts) <= {"ok", "invalid_grant"}, counts
+
+
+LOCKOUT = "Password attempts exceeded"
+
+
+@pytest.mark.skipif(
+    not any(LOCKOUT in p.read_text() for p in Path(__file__).parents[2].glob("src/userpool/core/**/*.py")),
+    reason="needs lockout from issue9-defences (not on this branch yet)",
+)
+def test_lockout_is_shared_by_both_processes(pool: Pool) -> None:
+    """Cognito's lockout: after 5 failed sign-ins, even the right password is refused "Password attempts
+    exceeded" for a while. Wrong passwords spread over both processes count together: a second process is no
+    bypass."""
+    email = pool.user()
+    wrong = [pool.sign_in(email, password="Wrong-Passw0rd!") for _ in range(6)]  # the kernel spreads them
+    assert all(r.status_code == 400 for r in wrong)
+    locked = pool.sign_in(email)
+    assert locked.status_code == 400
+    assert locked.json()["__type"] == "NotAuthorizedException"
+    assert LOCKOUT in locked.json()["message"]
