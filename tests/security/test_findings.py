@@ -118,3 +118,15 @@ def pool_refresh(pool: UserPool, body: dict[str, str]) -> int:
     except CognitoError as err:
         return err.status
     return 200
+
+
+def test_http_basic_credentials_that_are_not_ascii_are_refused_not_a_crash(app: InProcess) -> None:
+    """Finding 6 (deep fuzzing): `Authorization: Basic` followed by non-ASCII octets made base64 raise
+    ValueError in /oauth2/token: logged as an internal error and answered 500 server_error."""
+    response = app.http.post(
+        "/oauth2/token",
+        content=b"grant_type=authorization_code&code=x",
+        headers={"Authorization": "Basic \u00e9\u00e9".encode(), "Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert response.status_code == 401
+    assert response.json()["error"] == "invalid_client"
