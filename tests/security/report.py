@@ -40,7 +40,8 @@ def figures() -> str:
             refused = f" ({f['accepted']} accepted, {f['refused']} refused)" if "refused" in f else ""
             lines.append(
                 f"  {case} [{f['mode']}]: {f['requests']} requests{refused}; 5xx: {f['server_errors']}, "
-                f"tracebacks: {f['tracebacks']}, state changed by a refusal: "
+                f"tracebacks: {f['tracebacks']}, logged errors: {f.get('logged_errors', '-')}, "
+                "state changed by a refusal: "
                 f"{f.get('state_changes_on_refusal', f.get('changes_on_refusal', 0))}"
             )
     crash = _load("crash")

@@ -58,6 +58,8 @@ def allowed(change: Change, error: str) -> bool:
 
 def check(engine: sa.Engine, response: httpx.Response, before: Any, what: str) -> None:
     STATS["requests"] += 1
+    STATS["server_errors"] += response.status_code >= 500
+    STATS["tracebacks"] += "Traceback" in response.text or 'File "' in response.text
     assert response.status_code < 500, (what, response.status_code, response.text[:500])
     assert "Traceback" not in response.text and 'File "' not in response.text, (what, response.text[:500])
     if response.status_code < 400:
@@ -87,8 +89,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
         requests=STATS["requests"],
         accepted=STATS["accepted"],
         refused=STATS["refused"],
-        server_errors=0,
-        tracebacks=0,
+        server_errors=STATS["server_errors"],
+        tracebacks=STATS["tracebacks"],
         state_changes_on_refusal=STATS["state_changed_on_refusal"],
         actions=len(all_actions()) + len(extension_actions()),
         errors={k[6:]: v for k, v in sorted(STATS.items()) if k.startswith("error:")},
