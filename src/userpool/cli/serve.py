@@ -34,6 +34,7 @@ from userpool.store.redis_counters import RedisCounters
 from userpool.web import hosted_routes
 
 console = Console(highlight=False, soft_wrap=True)
+WORKER_STARTUP_SECONDS = 60
 
 
 def _settings() -> tuple[Path, str, str, str, bytes]:
@@ -181,7 +182,14 @@ def serve(
         console.print(f"Cannot listen on {host}:{port}: {exc.strerror}.", style="red")
         raise typer.Exit(1) from None
     config = uvicorn.Config(
-        "userpool.cli.serve:create_app", factory=True, workers=workers, log_level="warning", lifespan="off"
+        "userpool.cli.serve:create_app",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        lifespan="off",
+        # A worker answers the supervisor's pings only once it has imported the app; on a busy machine that
+        # takes longer than uvicorn's 5 s, and the supervisor would kill and respawn workers forever.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()

@@ -250,8 +250,11 @@ def refresh(
     if stored.superseded_at is not None or rotating:
         retired_now = stored.superseded_at is None and ctx.tx.supersede_refresh_token(stored.token_hash, now)
         if not retired_now:
+            # Not retired by this call: retired before, or by a concurrent refresh this one raced (then
+            # `retired_at` is now). Without a grace period either is a reuse, even in the same instant.
             retired_at = stored.superseded_at if stored.superseded_at is not None else now
-            if now - retired_at > client.refresh_token_reuse_grace:
+            grace = client.refresh_token_reuse_grace
+            if grace == 0 or now - retired_at > grace:
                 ctx.tx.revoke_token_session(family.origin_jti, now)
                 raise RefreshTokenReuseException(
                     "This refresh token was already used; the session is revoked. Sign in again.", keep_writes=True

@@ -46,7 +46,7 @@ def _unverified_header(token: str) -> dict[str, Any]:
     try:
         head = token.split(".", 1)[0]
         header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidToken("malformed token") from exc
     if not isinstance(header, dict):
         raise InvalidToken("malformed token header")

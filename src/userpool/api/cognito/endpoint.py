@@ -79,6 +79,8 @@ def _parse(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise SerializationException("The request body is not valid JSON") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no real request is
+        raise SerializationException("The request body nests JSON too deeply") from None
     if not isinstance(body, dict):
         raise SerializationException("The request body must be a JSON object")
     return body
