@@ -183,6 +183,7 @@ class Hook:
     delay: float = 0.0
     requests: list[tuple[str, dict[str, str], Any]] = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
+    answered: threading.Event = field(default_factory=threading.Event)  # set once a response was sent
 
 
 @contextmanager
@@ -202,6 +203,7 @@ def webhook_server(hook: Hook, *, tls: ssl.SSLContext | None = None) -> Iterator
             try:
                 self.end_headers()
                 self.wfile.write(b"ok")
+                hook.answered.set()
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the sender gave up waiting (the slow-hook tests): expected, not a failure to print
 

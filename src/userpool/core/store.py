@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle, SignInEvent
 from userpool.core.model import (
     AccessKey,
     AuthorizationCode,
@@ -25,6 +26,7 @@ from userpool.core.model import (
     Pool,
     RefreshToken,
     SigningKey,
+    Throttle,
     TokenSession,
     User,
     WebSession,
@@ -172,6 +174,11 @@ class Tx(Protocol):
     def find_token_session(self, refresh_hash: str) -> TokenSession | None: ...
     def revoke_token_session(self, origin_jti: str, at: float) -> None: ...
     def revoke_user_token_sessions(self, pool_id: str, user_sub: str, at: float) -> int: ...
+    # the user's live families (not revoked, not expired at `now`), newest first, each with the time of its
+    # newest refresh token (its last rotation; its creation when it never rotated)
+    def list_user_token_sessions(
+        self, pool_id: str, user_sub: str, now: float, limit: int
+    ) -> Sequence[tuple[TokenSession, float]]: ...
 
     # refresh tokens of a family (rotation); `supersede` is atomic: True only for the caller that retired it
     def add_refresh_token(self, token: RefreshToken) -> None: ...
@@ -187,6 +194,7 @@ class Tx(Protocol):
     # signing keys
     def list_signing_keys(self, pool_id: str) -> Sequence[SigningKey]: ...
     def put_signing_key(self, key: SigningKey) -> None: ...
+    def delete_signing_key(self, pool_id: str, kid: str) -> None: ...  # a retired key whose tokens expired
 
     # outgoing messages (the sandbox outbox)
     def add_message(self, message: Message) -> int: ...
@@ -202,13 +210,52 @@ class Tx(Protocol):
     def delete_web_session(self, id_hash: str) -> None: ...
     def delete_user_web_sessions(self, pool_id: str, user_sub: str) -> int: ...
 
-    # housekeeping: drop expired codes, sign-ins, authorization codes and web sessions
+    # shared counters (lockout, rate limits). `get_throttle(lock=True)` locks the row (creating it if need
+    # be) until the unit of work ends, so two processes counting at once count one after the other
+    def get_throttle(self, pool_id: str, key: str, *, lock: bool = False) -> Throttle | None: ...
+    def put_throttle(self, throttle: Throttle) -> None: ...  # insert or update
+    def delete_throttle(self, pool_id: str, key: str) -> None: ...
+
+    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions, counters
     def purge_expired(self, now: float) -> int: ...
+
+    # pool users' recent sign-ins; `add` keeps only the user's newest `keep`
+    def add_sign_in_event(self, event: SignInEvent, *, keep: int = 20) -> None: ...
+    def list_sign_in_events(self, pool_id: str, user_sub: str, *, limit: int = 20) -> Sequence[SignInEvent]: ...
+
+    # the web console: operators (store-wide; `totp_secret` sealed), their sessions, the sign-in throttle
+    def get_console_admin(self, name: str) -> ConsoleAdmin | None: ...
+    def put_console_admin(self, admin: ConsoleAdmin) -> None: ...  # insert or update all but totp_last_step
+    def list_console_admins(self) -> Sequence[ConsoleAdmin]: ...  # by name
+    def spend_console_totp_step(self, name: str, step: int) -> bool: ...  # True: later than any spent
+    def put_console_session(self, session: ConsoleSession) -> None: ...  # insert or update
+    def get_console_session(self, id_hash: str) -> ConsoleSession | None: ...
+    def delete_console_session(self, id_hash: str) -> None: ...
+    def delete_admin_console_sessions(self, name: str) -> int: ...
+    def get_console_throttle(self, key_hash: str) -> ConsoleThrottle | None: ...
+    def put_console_throttle(self, throttle: ConsoleThrottle) -> None: ...  # insert or update
+
+    # the audit log of console changes, newest first; `before_id` pages back
+    def add_audit(self, entry: AuditEntry) -> int: ...
+    def list_audit(
+        self,
+        pool_id: str,
+        *,
+        actor: str | None = None,
+        target: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> Sequence[AuditEntry]: ...
 
 
 class Store(Protocol):
-    def begin(self) -> AbstractContextManager[Tx]:
-        """One unit of work: commits when the block exits normally, rolls back when it raises."""
+    def begin(self, *, optimistic: bool = False) -> AbstractContextManager[Tx]:
+        """One unit of work: commits when the block exits normally, rolls back when it raises.
+
+        `optimistic`: take no write lock until the first write (reads never wait for writers); a backend
+        that then cannot write consistently with what was read raises `StoreRetry` (nothing written) and
+        the caller runs the unit of work again, not optimistically.
+        """
         ...
 
     def close(self) -> None: ...

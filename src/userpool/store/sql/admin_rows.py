@@ -39,10 +39,10 @@ class AdminRows:
     _conn: Connection
     _sealer: Sealer
 
-    def _user(self, row: Row[Any] | None) -> User | None:
+    def _user_row(self, row: Row[Any]) -> User:
         raise NotImplementedError
 
-    def _user_from(self, r: dict[str, Any]) -> User:
+    def _user_from(self, r: dict[str, Any], login_keys: frozenset[str] | None = None) -> User:
         raise NotImplementedError
 
     # -- the search index (written by insert_user / update_user) ---------------------------------------
@@ -68,7 +68,7 @@ class AdminRows:
             if query.after is not None:
                 stmt = stmt.where(u.c.sub > query.after)
             rows = list(self._conn.execute(stmt.order_by(u.c.sub).limit(query.limit + 1)))
-            users = [user for row in rows[: query.limit] if (user := self._user(row)) is not None]
+            users = [self._user_row(row) for row in rows[: query.limit]]
             more = len(rows) > query.limit
             return Page(users, users[-1].sub if more and users else None)
         joined = u.join(s, sa.and_(s.c.pool_id == u.c.pool_id, s.c.user_sub == u.c.sub))
@@ -130,14 +130,15 @@ class AdminRows:
         if after is not None:
             stmt = stmt.where(m.c.user_sub > after)
         rows = list(self._conn.execute(stmt.order_by(m.c.user_sub).limit(limit + 1)))
-        users = [user for row in rows[:limit] if (user := self._user(row)) is not None]
+        users = [self._user_row(row) for row in rows[:limit]]
         return Page(users, users[-1].sub if len(rows) > limit and users else None)
 
     # -- access keys -----------------------------------------------------------------------------------
 
     def put_access_key(self, key: AccessKey) -> None:
         secret = self._sealer.seal_text(key.secret, f"access_keys.secret/{key.id}")
-        self._conn.execute(_upsert(self._conn.dialect.name, t.access_keys, _values(key, secret=secret)))
+        values = _values(key, secret=secret)
+        self._conn.execute(_upsert(self._conn.dialect.name, t.access_keys, values), values)
 
     def get_access_key(self, key_id: str) -> AccessKey | None:
         row = self._conn.execute(sa.select(t.access_keys).where(t.access_keys.c.id == key_id)).first()
