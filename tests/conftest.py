@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.admin_sandbox import admin_sandbox
 from tests.support.custom_auth_sandbox import custom_auth_sandbox
 from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, REQUIRED_TOTP_EMAIL, mfa_sandbox
 from tests.support.sandbox import Sandbox, start_sandbox
@@ -46,4 +47,11 @@ def custom_auth(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """The sign-in triggers: a "secret word" custom challenge, user migration from a legacy directory, and a
     pre authentication that blocks accounts named blocked-… (tests/support/custom_auth_sandbox.py)."""
     with custom_auth_sandbox(Path(tmp_path_factory.mktemp("custom-auth"))) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def admin_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """The admin API's sandbox: groups ADMINS and EDITORS, a "server" client with ADMIN_USER_PASSWORD_AUTH."""
+    with admin_sandbox(Path(tmp_path_factory.mktemp("admin"))) as box:
         yield box

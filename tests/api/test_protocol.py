@@ -40,7 +40,8 @@ def _assert_error(response: httpx.Response, code: str, status: int = 400) -> str
         (b"{}", None, "UnknownOperationException"),
         (b"{}", "SomethingElse.SignUp", "UnknownOperationException"),
         (b"{}", TARGET + "MakeCoffee", "UnknownOperationException"),
-        (b"{}", TARGET + "AdminCreateUser", "UnsupportedOperationException"),
+        (b"{}", TARGET + "ListWebAuthnCredentials", "UnsupportedOperationException"),
+        (b"{}", TARGET + "AdminCreateUser", "MissingAuthenticationTokenException"),  # admin: signed or refused
         (b"{not json", TARGET + "SignUp", "SerializationException"),
         (b"[1, 2]", TARGET + "SignUp", "SerializationException"),
         (b"\xff\xfe", TARGET + "SignUp", "SerializationException"),

@@ -25,12 +25,14 @@ from userpool.cli import secret
 from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
+from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
 from userpool.crypto.sealing import Sealer, load_or_create_master_key
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
 from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
 from userpool.server import build_app
+from userpool.service import UserPool
 from userpool.store import open_store
 from userpool.web import hosted_routes
 
@@ -128,6 +130,7 @@ def sandbox(
     verb = "Created" if deployment.created else "Deployed"
     console.print(f"{verb} user pool [bold]{deployment.pool.id}[/bold] (app client {deployment.client.id})")
     console.print(f"Wrote {written}")
+    _admin_key(pool, paths, endpoint)
     if once or sock is None:
         store.close()
         return
@@ -144,6 +147,40 @@ def sandbox(
         _echo_message,
     )
     _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0)
+
+
+def _admin_key(pool: UserPool, paths: SandboxPaths, endpoint: str) -> None:
+    """The sandbox's access key for the admin API: made on the first run, its secret written (0600) to
+    admin-key.json next to the master key — the secret cannot be read back from the store — and shown."""
+    path = paths.admin_key
+    keys = {k.id: k for k in pool.run(access_keys.list_keys)}
+    saved: dict[str, str] = {}
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+        except ValueError:
+            saved = {}
+    if saved.get("AccessKeyId") in keys:
+        console.print(f"Admin API key:     {saved['AccessKeyId']}  (secret in {path})", markup=False)
+        return
+    if keys:
+        console.print(f"Admin API keys:    {len(keys)} (`userpool keys list`; `userpool keys create` makes another)")
+        return
+    key = pool.run(access_keys.create_key, description="made by the sandbox's first run")
+    region = pool.config.region
+    body = {"AccessKeyId": key.id, "SecretAccessKey": key.secret, "Region": region, "Endpoint": endpoint}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({**body, "UserPoolId": pool.config.pool_id}, fh, indent=2)
+    console.print(f"Created an access key for the admin API; its secret is in {path} (only you can read it).")
+    console.print("Use it with boto3 (or any AWS SDK, or the AWS CLI):", style="bold")
+    snippet = (
+        "    import boto3\n"
+        f'    cognito = boto3.client("cognito-idp", endpoint_url="{endpoint}", region_name="{region}",\n'
+        f'                           aws_access_key_id="{key.id}", aws_secret_access_key="{key.secret}")\n'
+        f'    cognito.list_users(UserPoolId="{pool.config.pool_id}")'
+    )
+    console.print(snippet, markup=False)
 
 
 def _serve(

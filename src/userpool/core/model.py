@@ -266,3 +266,26 @@ class WebSession:
     auth_time: int
     created_at: float
     expires_at: float
+
+
+@dataclass
+class AccessKey:
+    """An administrator's AWS-style access key: SigV4 requests signed with its secret may call the admin
+    actions. Keys belong to the store (every pool in it), like IAM credentials belong to an account."""
+
+    id: str  # AKIA + 16 base32 characters, as AWS spells access key ids
+    secret: str  # 40 characters; sealed at rest, shown once when the key is made
+    created_at: float
+    enabled: bool = True
+    description: str = ""
+    last_used_at: float | None = None
+
+
+@dataclass
+class GroupMembership:
+    """A user in a group (AdminAddUserToGroup). Deleting either end deletes it."""
+
+    pool_id: str
+    group_name: str
+    user_sub: str
+    created_at: float

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from userpool.core import triggers
+from userpool.core import groups, triggers
 from userpool.core.clients import readable
 from userpool.core.context import Ctx
 from userpool.core.errors import (
@@ -93,6 +93,9 @@ def _mint(
 ) -> tuple[str, str]:
     """Sign the ID and access tokens, after the pre token generation trigger (if any) changed their claims."""
     now = int(ctx.now())
+    member_of = groups.ordered(ctx.tx.list_groups_for_user(ctx.pool.pool_id, user.sub).items)
+    group_claims = groups.id_claims(member_of)
+    role_arns = groups.roles(member_of)
     common = {
         "sub": user.sub,
         "iss": ctx.pool.issuer,
@@ -109,6 +112,7 @@ def _mint(
         "token_use": "id",
         "exp": now + client.id_token_validity,
         "jti": ctx.random.uuid4(),
+        **group_claims,
         **(id_extra or {}),
     }
     access_payload: dict[str, object] = {
@@ -119,6 +123,7 @@ def _mint(
         "exp": now + client.access_token_validity,
         "jti": ctx.random.uuid4(),
         "username": user.username,
+        **groups.access_claims(member_of),
         **({"device_key": family.device_key} if family.device_key else {}),
     }
     overrides = triggers.pre_token_generation(
@@ -127,6 +132,9 @@ def _mint(
         client_id=client.id,
         user=user,
         scopes=family.scopes,
+        groups=[g.name for g in member_of],
+        iam_roles=role_arns,
+        preferred_role=role_arns[0] if role_arns else None,
         client_metadata=client_metadata,
     )
     if overrides is not None:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
+from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
 from userpool.core.errors import (
     CognitoError,
     InternalErrorException,
@@ -24,12 +25,15 @@ from userpool.core.errors import (
     UnknownOperationException,
     UnsupportedOperationException,
 )
+from userpool.core.flows import access_keys
+from userpool.core.sigv4 import SignedRequest
 from userpool.service import UserPool
 
 log = logging.getLogger("userpool.api")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
 
 
@@ -65,6 +69,15 @@ def _parse(raw: bytes) -> dict[str, Any]:
     return body
 
 
+def _signed_request(request: Request, body: bytes) -> SignedRequest:
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # repeated headers: joined with "," as SigV4 canonicalises them
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    return SignedRequest(request.method, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body)
+
+
 async def handle(request: Request) -> Response:
     pool: UserPool = request.app.state.pool
     request_id = str(uuid.uuid4())
@@ -81,7 +94,11 @@ async def handle(request: Request) -> Response:
         action = target[len(TARGET_PREFIX) :]
         if action not in shapes.operations():
             raise UnknownOperationException(f"Unknown operation {action}")
-        handler = ACTIONS.get(action)
+        if shapes.signed(action):  # the admin side: a SigV4 signature by an enabled access key
+            raw = await request.body()
+            signed = _signed_request(request, raw)
+            await run_in_threadpool(pool.run, access_keys.authenticate, request=signed)
+        handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())

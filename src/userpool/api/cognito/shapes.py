@@ -34,6 +34,16 @@ def operations() -> frozenset[str]:
     return frozenset(_model()["operations"])
 
 
+def signed(operation: str) -> bool:
+    """Whether AWS wants `operation` signed with SigV4 (botocore's model: every operation not `authtype: none`)."""
+    return operation not in _unsigned()
+
+
+@cache
+def _unsigned() -> frozenset[str]:
+    return frozenset(_model()["unsigned"])
+
+
 def _camel(name: str) -> str:
     return name[:1].lower() + name[1:]
 

@@ -20,7 +20,7 @@ from userpool.core.errors import CodeMismatchException, InvalidParameterExceptio
 from userpool.core.flows import mfa_settings
 from userpool.core.flows.mfa_settings import MfaSummary
 from userpool.core.identity import save_user
-from userpool.core.model import User
+from userpool.core.model import Client, User
 
 
 def get_user(ctx: Ctx, *, access_token: str) -> User:
@@ -165,14 +165,20 @@ def delete_user_attributes(ctx: Ctx, *, access_token: str, names: list[str]) -> 
     anything changes. Deleting an email or phone number deletes its verified flag, any new value waiting
     for its code, and that code. A name the user has no value for is no error (as in Cognito)."""
     caller = tokens.authenticate(ctx, access_token)
-    user = caller.user
+    remove_attributes(ctx, caller.user, names, caller.client)
+
+
+def remove_attributes(ctx: Ctx, user: User, names: list[str], client: Client | None) -> None:
+    """DeleteUserAttributes (`client`: the caller's, whose write list applies) and
+    AdminDeleteUserAttributes (None: an administrator, bound by the schema only)."""
     wanted = list(dict.fromkeys(names))
     unknown = [n for n in wanted if n not in attrs.READ_ONLY and attrs.spec_for(ctx.pool, n) is None]
     if unknown:
         detail = ", ".join(f"Type for attribute {{{n}}} could not be determined" for n in unknown)
         raise InvalidParameterException(f"Attributes did not conform to the schema: {detail}")
     attrs.check_removable(ctx.pool, wanted)
-    check_writable(caller.client, wanted)
+    if client is not None:
+        check_writable(client, wanted)
     _keep_a_sign_in(ctx, user, wanted)
     present = [n for n in wanted if n in user.attributes or n in user.pending_attributes]
     for name in present:
