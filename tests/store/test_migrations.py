@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0009"
+HEAD = "0007"
 
 
 def _revision(conn: sa.Connection) -> str | None:

@@ -28,7 +28,7 @@ from userpool.cli.paths import SandboxPaths, default_identifier
 from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
-from userpool.crypto.sealing import Sealer, load_or_create_master_key
+from userpool.crypto.sealing import load_or_create_master_key, sandbox_sealer
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
 from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
 from userpool.server import build_app
@@ -118,7 +118,7 @@ def sandbox(
     sock = None if once else _bind(host, port)
     endpoint = f"http://{host}:{port}"
     master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         pool, deployment = open_pool(store, defn, endpoint=endpoint, master_key=master_key, courier=courier)
     except DefinitionError as err:
@@ -238,8 +238,7 @@ def messages(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)
@@ -268,7 +267,7 @@ def clients(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    store = open_store(paths.database_url, Sealer(load_or_create_master_key(paths.master_key)))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +39,55 @@ class PasswordPolicy:
     require_numbers: bool = True
     require_symbols: bool = True
     temporary_password_validity_days: int = 7
+    # Common and breached passwords refused whatever the rules say (None: no list). An adapter loads it
+    # (userpool/data/blocklist.py): the core only asks whether a password is in it.
+    blocklist: Container[str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class LockoutSettings:
+    """Per-user lockout after failed attempts, as Cognito: the n-th failure in a row, from `max_attempts`
+    on, locks the account for `base_delay * 2^(n - max_attempts)` seconds (1, 2, 4, … by default), at most
+    `max_delay`; `reset_after` seconds without a failure, or a success, forget the count."""
+
+    enabled: bool = True
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 900.0
+    reset_after: float = 900.0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `count` requests back to back, then one more each `per / count` seconds."""
+
+    count: int
+    per: float
+
+    @property
+    def interval(self) -> float:
+        return self.per / self.count
+
+
+# Per client address, for each class of action: Cognito's per-pool quotas (120 sign-in, 50 user-creation,
+# 30 account-recovery requests a second) brought down to what one address may ask. Generous — an office
+# behind one NAT address, or a test suite on 127.0.0.1, does not notice them — because the per-user
+# lockout and resend cooldown do the fine work; these stop one address from flooding the pool.
+DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
+    "sign_in": RateLimit(600, 60.0),
+    "sign_up": RateLimit(300, 60.0),
+    "code_send": RateLimit(120, 60.0),
+    "password_reset": RateLimit(120, 60.0),
+}
+RATE_LIMIT_CLASSES = tuple(DEFAULT_RATE_LIMITS)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """The definition's `security` option: lockout, per-address rate limits (by class; absent: unlimited)."""
+
+    lockout: LockoutSettings = LockoutSettings()
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
 
 
 @dataclass(frozen=True)
@@ -161,6 +210,7 @@ class PoolConfig:
     # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
     identity_providers: tuple[str, ...] = ()
     authenticator: AuthenticatorSettings = AuthenticatorSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @property
     def endpoint(self) -> str:

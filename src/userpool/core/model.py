@@ -149,6 +149,20 @@ class OneTimeCode:
 
 
 @dataclass
+class Throttle:
+    """A counter shared by every server process: a user's failed attempts (lockout) or a client address's
+    token bucket (rate limits). What `count`, `stamp` and `until` mean is the counter's own
+    (core/lockout.py, core/rate_limits.py); the row may be dropped once `expires_at` has passed."""
+
+    pool_id: str
+    key: str  # "<kind>|<subject>": "lockout:sign-in|<sub>", "rate:sign_in|127.0.0.1"
+    count: float
+    stamp: float
+    until: float
+    expires_at: float
+
+
+@dataclass
 class AuthSession:
     """A sign-in in progress, waiting for the answer to one challenge."""
 

@@ -25,6 +25,7 @@ from userpool.core.model import Client, RefreshToken, TokenSession, User
 from userpool.core.ports import InvalidToken
 
 COGNITO_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+CLOCK_LEEWAY = 60  # seconds a token's iat or nbf may be ahead of this process's clock (another process minted it)
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
 
@@ -276,9 +277,14 @@ def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_
         raise NotAuthorizedException("Invalid Access Token") from None
     if claims.get("token_use") != "access" or claims.get("iss") != ctx.pool.issuer:
         raise NotAuthorizedException("Invalid Access Token")
-    exp = claims.get("exp")
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     if not isinstance(exp, int) or exp <= ctx.now():
         raise NotAuthorizedException("Access Token has expired")
+    # Issued (or valid from) later than now, past what clocks between our own processes may differ: not ours.
+    if not isinstance(iat, int) or iat > ctx.now() + CLOCK_LEEWAY:
+        raise NotAuthorizedException("Invalid Access Token")
+    if nbf is not None and (not isinstance(nbf, int) or nbf > ctx.now() + CLOCK_LEEWAY):
+        raise NotAuthorizedException("Invalid Access Token")
     origin = claims.get("origin_jti")
     family = ctx.tx.get_token_session(origin) if isinstance(origin, str) else None
     if family is None or family.pool_id != ctx.pool.pool_id or family.user_sub != claims.get("sub"):

@@ -13,16 +13,21 @@ from typing import Any, Literal
 from userpool.core.config import (
     CODE_PLACEHOLDER,
     LINK_PLACEHOLDER,
+    RATE_LIMIT_CLASSES,
     USERNAME_PLACEHOLDER,
     AttributeSpec,
     AuthenticatorSettings,
     FormFieldSettings,
+    LockoutSettings,
     PasswordPolicy,
     PoolConfig,
+    RateLimit,
+    SecuritySettings,
     Template,
     Templates,
     ThemeSettings,
 )
+from userpool.data.blocklist import COMMON_PASSWORDS
 from userpool.definition.errors import DefinitionError
 from userpool.definition.models import AuthDefinition, CustomAttribute, PreTokenGeneration
 
@@ -253,6 +258,28 @@ def authenticator(defn: AuthDefinition) -> AuthenticatorSettings:
     )
 
 
+def security(defn: AuthDefinition) -> SecuritySettings:
+    """The definition's `security` option as the core reads it (lockout off: `enabled=False`)."""
+    s = defn.security
+    lockout = (
+        LockoutSettings(enabled=False)
+        if s.lockout is None
+        else LockoutSettings(
+            max_attempts=s.lockout.max_attempts,
+            base_delay=s.lockout.base_delay,
+            max_delay=s.lockout.max_delay,
+            reset_after=s.lockout.reset_after,
+        )
+    )
+    limits: dict[str, RateLimit] = {}
+    if s.rate_limits is not None:
+        for name in RATE_LIMIT_CLASSES:
+            rate = getattr(s.rate_limits, name)
+            if rate is not None:
+                limits[name] = RateLimit(count=rate[0], per=rate[1])
+    return SecuritySettings(lockout=lockout, rate_limits=limits)
+
+
 def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
     p = defn.password_policy
     recovery = account_recovery(defn)
@@ -272,6 +299,7 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
             require_numbers=p.require_numbers,
             require_symbols=p.require_symbols,
             temporary_password_validity_days=p.temporary_password_validity_days,
+            blocklist=COMMON_PASSWORDS if defn.security.password_blocklist else None,
         ),
         templates=templates(defn),
         recovery_mechanisms=_RECOVERY[recovery],
@@ -288,4 +316,5 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),
         identity_providers=identity_providers(defn),
         authenticator=authenticator(defn),
+        security=security(defn),
     )

@@ -299,13 +299,98 @@ class CustomAttribute(_Model):
         return self
 
 
+_COMPOSITION = ("require_lowercase", "require_uppercase", "require_numbers", "require_symbols")
+NIST_SINGLE_FACTOR_MIN = 15  # SP 800-63B rev 4 §3.1.1.2: 15 for a password alone, 8 when MFA is required
+NIST_WITH_MFA_MIN = 8
+
+
 class PasswordPolicy(_Model):
+    """Cognito's policy, or `"nist"` (SP 800-63B: length over composition, no character-class rules, the
+    common-password blocklist on; 15 characters, or 8 when multifactor is REQUIRED)."""
+
+    preset: Literal["nist"] | None = None
     min_length: int = Field(default=8, ge=6, le=99)
     require_lowercase: bool = True
     require_uppercase: bool = True
     require_numbers: bool = True
     require_symbols: bool = True
     temporary_password_validity_days: int = Field(default=7, ge=1, le=365)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, value: Any) -> Any:
+        if value == "nist":
+            value = {"preset": "nist"}
+        if isinstance(value, dict) and value.get("preset") == "nist":
+            rules = [name for name in _COMPOSITION if value.get(name)]
+            if rules:
+                raise ValueError(
+                    f"the nist preset has no composition rules: remove {', '.join(rules)} (NIST SP 800-63B "
+                    "asks for length and a blocklist instead)"
+                )
+            value = {**{name: False for name in _COMPOSITION}, "min_length": NIST_SINGLE_FACTOR_MIN, **value}
+        return value
+
+
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day|s|m|h|d)\s*")
+_UNIT_SECONDS = {"second": 1, "s": 1, "minute": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400, "d": 86400}
+
+
+def _rate(value: Any) -> Any:
+    """ "30/minute", "5/10s", "1000/hour" → (count, seconds); None or False: unlimited."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        match = _RATE.fullmatch(value.lower())
+        if match:
+            count, span = int(match.group(1)), int(match.group(2) or "1") * _UNIT_SECONDS[match.group(3)]
+            if count < 1 or span < 1:
+                raise ValueError("a rate limit needs at least 1 request in at least 1 second")
+            return (count, float(span))
+    raise ValueError(
+        f"must be a rate like '30/minute', '5/10s' or '1000/hour' (requests / period), or None for no limit; "
+        f"got {value!r}"
+    )
+
+
+Rate = Annotated[tuple[int, float] | None, BeforeValidator(_rate)]
+
+
+class Lockout(_Model):
+    """Per-user lockout after failed attempts (Cognito's: 5, then 1 s doubling to 15 minutes)."""
+
+    max_attempts: int = Field(default=5, ge=1, le=100)  # NIST SP 800-63B: at most 100 failures in a row
+    base_delay: float = Field(default=1.0, gt=0, le=3600)
+    max_delay: float = Field(default=900.0, ge=1, le=86400)
+    reset_after: float = Field(default=900.0, ge=1, le=86400)
+
+    @model_validator(mode="after")
+    def _delays(self) -> Lockout:
+        if self.base_delay > self.max_delay:
+            raise ValueError("base_delay must not exceed max_delay")
+        return self
+
+
+class RateLimits(_Model):
+    """Requests per client address, per class of action; None for a class: no limit."""
+
+    sign_in: Rate = (600, 60.0)  # the defaults: core.config.DEFAULT_RATE_LIMITS
+    sign_up: Rate = (300, 60.0)
+    code_send: Rate = (120, 60.0)
+    password_reset: Rate = (120, 60.0)
+
+
+class Security(_Model):
+    """The defences (docs/security-defences.md): lockout, per-address rate limits, the password blocklist."""
+
+    lockout: Lockout | None = Lockout()  # None (or False): no lockout
+    rate_limits: RateLimits | None = RateLimits()  # None (or False): no per-address limits
+    password_blocklist: bool = True  # refuse the 100,000 most common breached passwords
+
+    @field_validator("lockout", "rate_limits", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _on(value)
 
 
 # -- senders ---------------------------------------------------------------------------------------------
@@ -466,6 +551,7 @@ class AuthDefinition(_Model):
     ) = None  # None: Amplify's rule (EMAIL_ONLY with email sign-in, else PHONE_ONLY_WITHOUT_MFA)
     groups: list[str] = Field(default_factory=list, max_length=10000)
     password_policy: PasswordPolicy = PasswordPolicy()
+    security: Security = Security()
     passwordless_options: PasswordlessOptions = PasswordlessOptions()
     senders: Senders = Senders()
     # name → function; pre_token_generation may also be {"handler": function, "version": "V2_0"}
@@ -580,6 +666,16 @@ class AuthDefinition(_Model):
                 "multifactor.mode: REQUIRED cannot be combined with passwordless sign-in (otp_login or web_authn); "
                 "use OPTIONAL"
             )
+        policy = self.password_policy
+        if policy.preset == "nist" and not self.security.password_blocklist:
+            raise ValueError("password_policy: the nist preset needs security.password_blocklist (NIST requires one)")
+        if policy.preset == "nist" and policy.min_length < NIST_SINGLE_FACTOR_MIN and mfa.mode != "REQUIRED":
+            raise ValueError(
+                f"password_policy.min_length: the nist preset asks for {NIST_SINGLE_FACTOR_MIN} characters unless "
+                f"multifactor.mode is REQUIRED (then at least {NIST_WITH_MFA_MIN})"
+            )
+        if policy.preset == "nist" and policy.min_length < NIST_WITH_MFA_MIN:
+            raise ValueError(f"password_policy.min_length: the nist preset asks for at least {NIST_WITH_MFA_MIN}")
         if mfa.email and not login.email:
             raise ValueError("multifactor.email: email MFA needs login_with email (the code goes to the user's email)")
         if mfa.email and self.senders.email is None:

@@ -400,3 +400,17 @@ sign_in_events = sa.Table(
     ),
     sa.Index("ix_sign_in_events_user", "pool_id", "user_sub", "id"),
 )
+
+# Shared counters (migration 0007): failed attempts per user (lockout) and token buckets per client address
+# (rate limits), so every server process sees the same counts.
+throttles = sa.Table(
+    "throttles",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("count", sa.Double, nullable=False),
+    sa.Column("stamp", sa.Double, nullable=False),
+    sa.Column("until", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_throttles_expires", "expires_at"),
+)
