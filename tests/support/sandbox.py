@@ -62,7 +62,7 @@ class Sandbox:
     def region(self) -> str:
         return str(self.outputs["auth"]["aws_region"])
 
-    def start(self, timeout: float = 20.0) -> Sandbox:
+    def start(self, timeout: float = 60.0) -> Sandbox:  # a loaded machine takes a while to import it all
         self.log_path = self.app_dir / "sandbox.log"
         log = self.log_path.open("w")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
