@@ -253,6 +253,6 @@ def test_a_common_password_is_refused_on_the_sign_up_page(sandbox: Sandbox) -> N
     with Browser(sandbox) as b:
         page = b.get("/signup", client_id=sandbox.client_id)
         email = unique_email("common")
-        response = b.submit(page, {"username": email, "password": "Password123!", "confirm_password": "Password123!"})
+        response = b.submit(page, {"username": email, "password": "P@ssw0rd", "confirm_password": "P@ssw0rd"})
         assert response.status_code == 400
         assert "Password is too common" in alert(response)
