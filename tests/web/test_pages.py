@@ -232,3 +232,27 @@ def test_a_phone_pool_asks_for_a_phone_number_and_texts_the_code(tmp_path: Path)
             assert f"You are signed in as {phone}." in signed_in.text
     finally:
         box.stop()
+
+
+def test_the_sign_in_page_locks_after_five_wrong_passwords(sandbox: Sandbox) -> None:
+    """The hosted /login counts towards the same lockout as the JSON API (docs/security-defences.md)."""
+    email = unique_email("locked")
+    create_user(sandbox, email)
+    with Browser(sandbox) as b:
+        for _ in range(5):
+            page = b.get("/login", client_id=sandbox.client_id)
+            wrong = b.submit(page, {"username": email, "password": "Wr0ng-Password!"})
+            assert alert(wrong) == "Incorrect username or password."
+        page = b.get("/login", client_id=sandbox.client_id)
+        locked = b.submit(page, {"username": email, "password": PASSWORD})  # the right one, not even checked
+        assert locked.status_code == 400
+        assert alert(locked) == "Attempt limit exceeded, please try after some time."
+
+
+def test_a_common_password_is_refused_on_the_sign_up_page(sandbox: Sandbox) -> None:
+    with Browser(sandbox) as b:
+        page = b.get("/signup", client_id=sandbox.client_id)
+        email = unique_email("common")
+        response = b.submit(page, {"username": email, "password": "P@ssw0rd", "confirm_password": "P@ssw0rd"})
+        assert response.status_code == 400
+        assert "Password is too common" in alert(response)

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from userpool.api.client_address import client_address
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, read_form
-from userpool.core import rate_limits
+from userpool.core import lockout, rate_limits
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError
 from userpool.core.flows import hosted, hosted_sign_in, hosted_verify
@@ -136,6 +136,8 @@ def error_for(page_name: str, err: CognitoError, request: Request, *, password: 
         broken = broken_rules_text(pool_of(request).config.password_policy, password)
         if broken:
             return broken
+    if err.code == "NotAuthorizedException" and err.message == lockout.LOCKED_MESSAGE:
+        return t("error.limit_exceeded")  # locked (core/lockout.py): say so, not "incorrect password"
     login = t(login_field(pool_of(request).config).label_id).lower()
     return error_text(page_name, err.code, err.message, login=login)
 
