@@ -236,16 +236,3 @@ def test_several_processes_share_one_database(backend: Backend) -> None:
     assert sorted(res[count] for res in results) == ["conflict"] * (workers - 1) + ["ok"]
     with backend.open().begin() as tx:
         assert tx.count_users("p_1") == workers * count + 1
-
-
-@pytest.mark.parametrize("reads", [300])
-def test_a_read_only_unit_of_work_is_fast(store: SqlStore, reads: int) -> None:
-    with store.begin() as tx:
-        tx.put_pool(r.pool())
-    started = time.perf_counter()
-    for _ in range(reads):
-        with store.begin() as tx:
-            tx.get_pool(r.POOL)
-    mean = (time.perf_counter() - started) / reads
-    # BEGIN IMMEDIATE on SQLite takes the write lock even to read; uncontended, that costs microseconds.
-    assert mean < 0.01, f"{mean * 1000:.2f} ms per read-only unit of work"
