@@ -38,17 +38,49 @@ def open_pool(
     """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
     deployment = deploy(store, defn, region=region, clock=clock, random=random, ways_forward=ways_forward)
-    signer = KeyRing((k.kid, k.use, k.private_pem) for k in deployment.keys)
-    pool = UserPool(
-        config=config_for(defn, deployment, endpoint),
+    config = config_for(defn, deployment, endpoint)
+    keys = [(k.kid, k.use, k.private_pem) for k in deployment.keys]
+    pool = _wire(store, config, keys, deployment.client.id, master_key=master_key, courier=courier, hasher=hasher)
+    return pool, deployment
+
+
+def attach_pool(
+    store: Store, defn: AuthDefinition, *, endpoint: str, master_key: bytes, courier: Courier
+) -> UserPool | None:
+    """The pool a server deployed in `store` for `defn`, wired to run flows — without deploying anything
+    (an admin command must not change the pool the server serves). None when no pool is there yet."""
+    with store.begin() as tx:
+        pools = list(tx.list_pools())
+        found = next((p for p in pools if p.name == defn.name), pools[0] if len(pools) == 1 else None)
+        if found is None:
+            return None
+        clients = list(tx.list_clients(found.id))
+        keys = [(k.kid, k.use, k.private_pem) for k in tx.list_signing_keys(found.id) if k.active]
+    default = next((c for c in clients if c.name == f"{defn.name}-web"), clients[0] if clients else None)
+    issuer = f"{endpoint.rstrip('/')}/{found.id}"
+    config = pool_config(defn, pool_id=found.id, region=found.region, issuer=issuer)
+    return _wire(store, config, keys, default.id if default else "", master_key=master_key, courier=courier)
+
+
+def _wire(
+    store: Store,
+    config: PoolConfig,
+    keys: list[tuple[str, str, str]],
+    default_client_id: str,
+    *,
+    master_key: bytes,
+    courier: Courier,
+    hasher: Argon2Hasher | None = None,
+) -> UserPool:
+    return UserPool(
+        config=config,
         store=store,
-        clock=clock,
-        random=random,
+        clock=SystemClock(),
+        random=SystemRandom(),
         hasher=hasher or Argon2Hasher(),
         keyed=HmacKeyed(master_key),
-        signer=signer,
+        signer=KeyRing(keys),
         courier=courier,
-        default_client_id=deployment.client.id,
+        default_client_id=default_client_id,
         triggers=ThreadTriggerRunner(),
     )
-    return pool, deployment
