@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.admin_sandbox import admin_sandbox
 from tests.support.custom_auth_sandbox import custom_auth_sandbox
-from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, mfa_sandbox
+from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, REQUIRED_TOTP_EMAIL, mfa_sandbox
 from tests.support.sandbox import Sandbox, start_sandbox
 
 
@@ -32,6 +32,13 @@ def mfa_optional(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
 def mfa_required(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     """MFA REQUIRED with TOTP only: a user without it sets it up during sign-in (MFA_SETUP)."""
     with mfa_sandbox(Path(tmp_path_factory.mktemp("mfa-required")), "REQUIRED", REQUIRED_FACTORS) as box:
+        yield box
+
+
+@pytest.fixture(scope="session")
+def mfa_required_email(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    """MFA REQUIRED with TOTP and email: a user without a verified email picks one to set up during sign-in."""
+    with mfa_sandbox(Path(tmp_path_factory.mktemp("mfa-required-email")), "REQUIRED", REQUIRED_TOTP_EMAIL) as box:
         yield box
 
 

@@ -8,10 +8,12 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api import sandbox, wellknown
 from userpool.api.cognito import endpoint as cognito
-from userpool.service import UserPool
+from userpool.core.context import Origin
+from userpool.service import ORIGIN, UserPool
 
 # What browsers running Amplify or amazon-cognito-identity-js send and read (cognito-protocol §8.3).
 CORS_HEADERS = [
@@ -33,6 +35,27 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "user_pool_id": pool.config.pool_id})
 
 
+class OriginMiddleware:
+    """Notes each request's client address and user agent for the flows it runs (`service.ORIGIN`): the
+    console's audit log and the users' sign-in events say where a change or a sign-in came from. The address
+    is the socket's peer, or what uvicorn's proxy-headers handling made of it for a trusted proxy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        agent = next((v for k, v in scope.get("headers", []) if k == b"user-agent"), b"")
+        token = ORIGIN.set(Origin(ip=client[0] if client else "", user_agent=agent.decode("latin-1")[:512]))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ORIGIN.reset(token)
+
+
 def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
@@ -46,6 +69,7 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(OriginMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
@@ -53,7 +77,7 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
                 allow_headers=CORS_HEADERS,
                 expose_headers=EXPOSE_HEADERS,
                 max_age=600,
-            )
+            ),
         ],
     )
     app.state.pool = pool

@@ -2,20 +2,32 @@
 
 The JSON API, the hosted Authenticator and the CLI all call flows through `UserPool.run`, so a sign-up is
 the same sign-up wherever it starts.
+
+Each call first runs optimistically (`Store.begin(optimistic=True)`: on SQLite no write lock until the
+flow's first write, so argon2id never runs under it and read-only actions never take it). If the store
+answers `StoreRetry` — another writer committed after this flow read, so it may not write on that basis —
+the flow runs once more, not optimistically (the lock is taken up front, waiting for it), with the same
+inputs; argon2id results of the first attempt are reused (`_RememberingHasher`), so the retry is cheap.
+See `store/sql/engine.py` for why this cannot lose an update.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
 from userpool.core.config import PoolConfig
-from userpool.core.context import Ctx
-from userpool.core.errors import CognitoError, StoreBusy, TooManyRequestsException
+from userpool.core.context import Ctx, Origin
+from userpool.core.errors import CognitoError, StoreBusy, StoreRetry, TooManyRequestsException
 from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
+
+# Where the current request came from: set by the server's middleware (server.py), read into each Ctx.
+# A context variable, so it follows the request onto the worker thread that runs the flow.
+ORIGIN: ContextVar[Origin] = ContextVar("userpool_origin", default=Origin())  # noqa: B039 - frozen, shared
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -37,24 +49,39 @@ class UserPool:
     triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        config = self.config  # one request sees one definition, even across a redeploy
+        hasher = _RememberingHasher(self.hasher)
         try:
-            return self._run(flow, *args, **kwargs)
+            try:
+                return self._run(config, hasher, True, flow, *args, **kwargs)
+            except StoreRetry:
+                # Nothing was written. Again, waiting for the write lock this time: it cannot lose this way twice.
+                return self._run(config, hasher, False, flow, *args, **kwargs)
         except StoreBusy:
             # Nothing was written. Cognito's throttling answer: the SDKs (Amplify, botocore) retry it.
             raise TooManyRequestsException("The user pool is busy; retry the request.") from None
 
-    def _run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
-        config = self.config  # one request sees one definition, even across a redeploy
-        with self.store.begin() as tx:
+    def _run(
+        self,
+        config: PoolConfig,
+        hasher: PasswordHasher,
+        optimistic: bool,
+        flow: Callable[Concatenate[Ctx, P], R],
+        /,
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> R:
+        with self.store.begin(optimistic=optimistic) as tx:
             ctx = Ctx(
                 tx=tx,
                 pool=config,
                 clock=self.clock,
                 random=self.random,
-                hasher=self.hasher,
+                hasher=hasher,
                 keyed=self.keyed,
                 signer=self.signer,
                 triggers=self.triggers,
+                origin=ORIGIN.get(),
             )
             try:
                 result = flow(ctx, *args, **kwargs)
@@ -72,3 +99,39 @@ class UserPool:
             raise outcome
         self.courier.deliver(ctx.outbox)
         return result
+
+
+class _RememberingHasher:
+    """The pool's hasher for one `run`: an argon2id result computed in a first attempt is reused by the
+    retry (same hash and password, same answer), so a retried sign-in does not hash twice. Lives for one
+    request only."""
+
+    def __init__(self, inner: PasswordHasher) -> None:
+        self._inner = inner
+        self._verified: dict[tuple[str, str], bool] = {}
+        self._hashed: dict[str, str] = {}
+        self._burned: set[str] = set()
+
+    def hash(self, password: str) -> str:
+        encoded = self._hashed.get(password)
+        if encoded is None:
+            encoded = self._hashed[password] = self._inner.hash(password)
+        return encoded
+
+    def verify(self, encoded: str, password: str) -> bool:
+        key = (encoded, password)
+        ok = self._verified.get(key)
+        if ok is None:
+            ok = self._verified[key] = self._inner.verify(encoded, password)
+        return ok
+
+    def needs_rehash(self, encoded: str) -> bool:
+        return self._inner.needs_rehash(encoded)
+
+    def scheme(self, encoded: str) -> str | None:
+        return self._inner.scheme(encoded)
+
+    def burn(self, password: str) -> None:
+        if password not in self._burned:
+            self._inner.burn(password)
+            self._burned.add(password)

@@ -67,6 +67,64 @@ def test_missing_member_is_named(sandbox: Sandbox) -> None:
     )
 
 
+_FAILED = "1 validation error detected: {} failed to satisfy constraint: Member must "
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "expected"),
+    [
+        (  # a pattern, as botocore writes it, with the value
+            "UpdateAuthEventFeedback",
+            {"UserPoolId": "no pool", "Username": "a", "EventId": "e", "FeedbackToken": "t", "FeedbackValue": "Valid"},
+            _FAILED.format("Value 'no pool' at 'userPoolId'")
+            + "satisfy regular expression pattern: [\\w-]+_[0-9a-zA-Z]+",
+        ),
+        (  # an enum
+            "UpdateAuthEventFeedback",
+            {
+                "UserPoolId": "us-east-1_a",
+                "Username": "a",
+                "EventId": "e",
+                "FeedbackToken": "t",
+                "FeedbackValue": "Maybe",
+            },
+            _FAILED.format("Value 'Maybe' at 'feedbackValue'") + "satisfy enum value set: [Valid, Invalid]",
+        ),
+        (  # a nested member, and botocore's Java-style pattern shown though a Python translation matched it
+            "SignUp",
+            {
+                "ClientId": "abc",
+                "Username": "ada",
+                "Password": PASSWORD,
+                "UserAttributes": [{"Name": "email", "Value": "a@b.c"}, {"Name": "nick\u0001name", "Value": "x"}],
+            },
+            _FAILED.format("Value 'nick\u0001name' at 'userAttributes.2.member.name'")
+            + "satisfy regular expression pattern: [\\p{L}\\p{M}\\p{S}\\p{N}\\p{P}\\t\\n\\r ]+",
+        ),
+        (  # an integer above its maximum, and below its minimum
+            "ListDevices",
+            {"AccessToken": "token", "Limit": 61},
+            _FAILED.format("Value '61' at 'limit'") + "have value less than or equal to 60",
+        ),
+        (
+            "ListDevices",
+            {"AccessToken": "token", "Limit": -1},
+            _FAILED.format("Value '-1' at 'limit'") + "have value greater than or equal to 0",
+        ),
+        (  # a sensitive member: where, never what
+            "SignUp",
+            {"ClientId": "abc", "Username": "ada", "Password": "p" * 257},
+            _FAILED.format("Value at 'password'") + "have length less than or equal to 256",
+        ),
+    ],
+)
+def test_validation_messages_show_the_value_unless_it_is_secret(
+    sandbox: Sandbox, action: str, body: dict[str, Any], expected: str
+) -> None:
+    response = _post(sandbox, json.dumps(body), TARGET + action)
+    assert _assert_error(response, "InvalidParameterException") == expected
+
+
 def test_success_is_json_even_when_empty(sandbox: Sandbox) -> None:
     email = unique_email()
     body = {"ClientId": sandbox.client_id, "Username": email, "Password": PASSWORD}

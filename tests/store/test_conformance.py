@@ -407,6 +407,23 @@ def test_token_session_round_trip_and_lookup(store: SqlStore) -> None:
         assert tx.get_token_session("jti-3") is None
 
 
+def test_list_user_token_sessions_gives_the_live_families_newest_first(store: SqlStore) -> None:
+    with store.begin() as tx:
+        tx.put_token_session(r.token_session("jti-old", ADA))
+        tx.put_token_session(r.token_session("jti-new", ADA, created_at=r.T0 + 5))
+        tx.put_token_session(r.token_session("jti-revoked", ADA, revoked_at=r.T0 + 1))
+        tx.put_token_session(r.token_session("jti-expired", ADA, expires_at=r.T0 + 50))
+        tx.put_token_session(r.token_session("jti-bob", BOB))
+        tx.add_refresh_token(RefreshToken("rh-jti-old", "jti-old", r.T0))
+        tx.add_refresh_token(RefreshToken("rh-rotated", "jti-old", r.T0 + 40))
+    with store.begin() as tx:
+        found = tx.list_user_token_sessions(r.POOL, ADA, r.T0 + 60, 10)
+        assert [(s.origin_jti, last) for s, last in found] == [("jti-new", r.T0 + 5), ("jti-old", r.T0 + 40)]
+        assert found[1][0] == r.token_session("jti-old", ADA)
+        assert [s.origin_jti for s, _ in tx.list_user_token_sessions(r.POOL, ADA, r.T0 + 60, 1)] == ["jti-new"]
+        assert tx.list_user_token_sessions("other-pool", ADA, r.T0, 10) == []
+
+
 def test_revoke_token_session_keeps_the_first_revocation_time(store: SqlStore) -> None:
     with store.begin() as tx:
         tx.put_token_session(r.token_session("jti-1", ADA))

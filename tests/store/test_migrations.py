@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0006"
+HEAD = "0009"
 
 
 def _revision(conn: sa.Connection) -> str | None:

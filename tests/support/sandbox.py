@@ -62,7 +62,7 @@ class Sandbox:
     def region(self) -> str:
         return str(self.outputs["auth"]["aws_region"])
 
-    def start(self, timeout: float = 20.0) -> Sandbox:
+    def start(self, timeout: float = 90.0) -> Sandbox:  # generous: a loaded 2-core CI machine is slow to start Python
         self.log_path = self.app_dir / "sandbox.log"
         log = self.log_path.open("w")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}

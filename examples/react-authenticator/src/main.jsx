@@ -7,7 +7,8 @@ import outputs from "../amplify_outputs.json"; // written by `userpool sandbox`
 import { App } from "./App.jsx";
 
 const config = parseAmplifyConfig(outputs);
-Amplify.configure({ ...config, Auth: { Cognito: { ...config.Auth.Cognito, userPoolEndpoint: outputs.custom.userpool.endpoint } } });
+config.Auth.Cognito.userPoolEndpoint = outputs.custom.userpool.endpoint; // the line userpool needs
+Amplify.configure(config);
 
 createRoot(document.getElementById("root")).render(
   <StrictMode>

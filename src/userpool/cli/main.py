@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from userpool.cli import groups, init, keys, sandbox, serve, users
+from userpool.cli import console, groups, init, keys, sandbox, serve, user_transfer, users
 
 app = typer.Typer(
     help="userpool: Amplify Auth in Python, Cognito-compatible, runs anywhere.",
@@ -14,9 +14,12 @@ app = typer.Typer(
 )
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(keys.app, name="keys")
+users.app.command("export")(user_transfer.export_users)
+users.app.command("import")(user_transfer.import_users)
 app.add_typer(users.app, name="users")
 app.add_typer(groups.app, name="groups")
 app.command("serve")(serve.serve)
+app.add_typer(console.app, name="console")
 app.command("init")(init.init)
 
 

@@ -10,6 +10,15 @@ from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigne
 from userpool.core.store import Tx
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where the request came from, as the adapter saw it (empty from the CLI): for the audit log and the
+    users' sign-in events, never for a decision."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
 @dataclass
 class Ctx:
     tx: Tx
@@ -25,6 +34,7 @@ class Ctx:
     # Runs the definition's triggers (core.triggers). None: no runner is wired, and a pool with triggers
     # refuses to run them rather than skip them.
     triggers: TriggerRunner | None = None
+    origin: Origin = Origin()
 
     def now(self) -> float:
         return self.clock.now()

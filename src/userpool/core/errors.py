@@ -110,6 +110,12 @@ class StoreBusy(Exception):
     PostgreSQL lock timeout). Nothing was written; the request may be retried as it was."""
 
 
+class StoreRetry(StoreBusy):
+    """Raised by an optimistic unit of work (`Store.begin(optimistic=True)`) that could not write what it
+    read: another writer committed first (SQLite), or the connection was lost before commit. Nothing was
+    written; running the whole unit of work again is safe, and is what `UserPool.run` does."""
+
+
 class StoreConflict(Exception):
     """Raised by a store when a write lost a race (unique key taken, row changed since it was read).
 
@@ -155,3 +161,7 @@ class GroupExistsException(CognitoError): ...
 # An admin action the user's status does not allow (AdminCreateUser RESEND for a user who already chose
 # a password).
 class UnsupportedUserStateException(CognitoError): ...
+
+
+# An action of Cognito's threat protection (advanced security) add-on, which this pool does not have.
+class UserPoolAddOnNotEnabledException(CognitoError): ...

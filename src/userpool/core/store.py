@@ -7,11 +7,12 @@ race and return None for "not found"; they never raise Cognito errors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle, SignInEvent
 from userpool.core.model import (
     AccessKey,
     AuthorizationCode,
@@ -138,6 +139,12 @@ class Tx(Protocol):
     def delete_user(self, pool_id: str, sub: str) -> None: ...  # with the user's codes, sessions, memberships
     def count_users(self, pool_id: str) -> int: ...
 
+    # bulk import (`userpool users import`): a batch of users in a few statements, all or none of them
+    def insert_users(self, users: Sequence[User]) -> None: ...  # StoreConflict: a sub or login key is taken
+    def taken_login_keys(self, pool_id: str, login_keys: Collection[str]) -> dict[str, str]: ...  # key → sub
+    def existing_subs(self, pool_id: str, subs: Collection[str]) -> set[str]: ...
+    def add_group_members(self, pool_id: str, members: Sequence[tuple[str, str]], at: float) -> None: ...
+
     # one-time codes: at most one live code per (user, purpose); put replaces
     def put_code(self, code: OneTimeCode) -> None: ...
     def get_code(self, pool_id: str, user_sub: str, purpose: str) -> OneTimeCode | None: ...
@@ -166,6 +173,11 @@ class Tx(Protocol):
     def find_token_session(self, refresh_hash: str) -> TokenSession | None: ...
     def revoke_token_session(self, origin_jti: str, at: float) -> None: ...
     def revoke_user_token_sessions(self, pool_id: str, user_sub: str, at: float) -> int: ...
+    # the user's live families (not revoked, not expired at `now`), newest first, each with the time of its
+    # newest refresh token (its last rotation; its creation when it never rotated)
+    def list_user_token_sessions(
+        self, pool_id: str, user_sub: str, now: float, limit: int
+    ) -> Sequence[tuple[TokenSession, float]]: ...
 
     # refresh tokens of a family (rotation); `supersede` is atomic: True only for the caller that retired it
     def add_refresh_token(self, token: RefreshToken) -> None: ...
@@ -196,13 +208,46 @@ class Tx(Protocol):
     def delete_web_session(self, id_hash: str) -> None: ...
     def delete_user_web_sessions(self, pool_id: str, user_sub: str) -> int: ...
 
-    # housekeeping: drop expired codes, sign-ins, authorization codes and web sessions
+    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions
     def purge_expired(self, now: float) -> int: ...
+
+    # pool users' recent sign-ins; `add` keeps only the user's newest `keep`
+    def add_sign_in_event(self, event: SignInEvent, *, keep: int = 20) -> None: ...
+    def list_sign_in_events(self, pool_id: str, user_sub: str, *, limit: int = 20) -> Sequence[SignInEvent]: ...
+
+    # the web console: operators (store-wide; `totp_secret` sealed), their sessions, the sign-in throttle
+    def get_console_admin(self, name: str) -> ConsoleAdmin | None: ...
+    def put_console_admin(self, admin: ConsoleAdmin) -> None: ...  # insert or update all but totp_last_step
+    def list_console_admins(self) -> Sequence[ConsoleAdmin]: ...  # by name
+    def spend_console_totp_step(self, name: str, step: int) -> bool: ...  # True: later than any spent
+    def put_console_session(self, session: ConsoleSession) -> None: ...  # insert or update
+    def get_console_session(self, id_hash: str) -> ConsoleSession | None: ...
+    def delete_console_session(self, id_hash: str) -> None: ...
+    def delete_admin_console_sessions(self, name: str) -> int: ...
+    def get_console_throttle(self, key_hash: str) -> ConsoleThrottle | None: ...
+    def put_console_throttle(self, throttle: ConsoleThrottle) -> None: ...  # insert or update
+
+    # the audit log of console changes, newest first; `before_id` pages back
+    def add_audit(self, entry: AuditEntry) -> int: ...
+    def list_audit(
+        self,
+        pool_id: str,
+        *,
+        actor: str | None = None,
+        target: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> Sequence[AuditEntry]: ...
 
 
 class Store(Protocol):
-    def begin(self) -> AbstractContextManager[Tx]:
-        """One unit of work: commits when the block exits normally, rolls back when it raises."""
+    def begin(self, *, optimistic: bool = False) -> AbstractContextManager[Tx]:
+        """One unit of work: commits when the block exits normally, rolls back when it raises.
+
+        `optimistic`: take no write lock until the first write (reads never wait for writers); a backend
+        that then cannot write consistently with what was read raises `StoreRetry` (nothing written) and
+        the caller runs the unit of work again, not optimistically.
+        """
         ...
 
     def close(self) -> None: ...

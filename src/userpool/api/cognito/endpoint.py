@@ -47,8 +47,8 @@ def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[
 
 
 def error_response(err: CognitoError, request_id: str) -> Response:
-    # Header values must be latin-1; messages are ours and ASCII, but be safe with anything echoed.
-    message = err.message.encode("ascii", "replace").decode()[:1000]
+    # Header values must be printable ASCII: validation messages echo the value sent, which may hold anything.
+    message = "".join(c if " " <= c <= "~" else "?" for c in err.message[:1000])
     return _response(
         err.status,
         {"__type": err.code, "message": err.message},

@@ -36,16 +36,18 @@ def get_user_with_mfa(ctx: Ctx, *, access_token: str) -> tuple[User, MfaSummary]
     return user, mfa_settings.summary(ctx, caller.user)
 
 
-def _send_verification(
+def send_verification(
     ctx: Ctx,
     user: User,
     attribute: str,
     value: str,
     *,
-    source: triggers.CustomMessageSource,
-    client_id: str,
-    client_metadata: Mapping[str, str] | None,
+    source: triggers.CustomMessageSource = "CustomMessage_VerifyUserAttribute",
+    client_id: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> CodeDelivery:
+    """Send a code that verifies `attribute` = `value` (purpose verify:<attribute>, the pool's verification
+    templates); the API's actions and the hosted verifyUser page both send through here."""
     t = ctx.pool.templates
     return send_code(
         ctx,
@@ -89,7 +91,7 @@ def update_user_attributes(
             user.attributes[name] = value
             user.attributes[attrs.verified_flag(name)] = "false"
         if name in ctx.pool.auto_verified_attributes:
-            sent = _send_verification(
+            sent = send_verification(
                 ctx,
                 user,
                 name,
@@ -117,7 +119,7 @@ def get_user_attribute_verification_code(
 ) -> CodeDelivery:
     caller = tokens.authenticate(ctx, access_token)
     user = caller.user
-    return _send_verification(
+    return send_verification(
         ctx,
         user,
         attribute,
@@ -131,6 +133,11 @@ def get_user_attribute_verification_code(
 def verify_user_attribute(ctx: Ctx, *, access_token: str, attribute: str, code: str) -> None:
     user = tokens.authenticate(ctx, access_token).user
     value = _value_to_verify(user, attribute)
+    confirm_verification(ctx, user, attribute, value, code)
+
+
+def confirm_verification(ctx: Ctx, user: User, attribute: str, value: str, code: str) -> None:
+    """Spend a verify:<attribute> code; right and still for `value`, the attribute becomes `value`, verified."""
     stored = codes.consume(ctx, user, f"verify:{attribute}", code)
     if stored.destination != f"{attribute}:{value}":  # the code went to an address since replaced
         raise CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)

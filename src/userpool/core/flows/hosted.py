@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from userpool.core import sign_in_events
 from userpool.core.attributes import STANDARD
 from userpool.core.clients import get_client, secret_hash
 from userpool.core.context import Ctx
@@ -273,6 +274,7 @@ def start_web_session(ctx: Ctx, user: User, auth_time: int, previous_token: str 
             expires_at=now + SESSION_IDLE,
         )
     )
+    sign_in_events.record(ctx, user.sub, success=True, detail="hosted sign-in")
     return WebSignIn(token, user)
 
 

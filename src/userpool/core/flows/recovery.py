@@ -50,9 +50,9 @@ def forgot_password(
 ) -> CodeDelivery:
     client = get_client(ctx, client_id)
     hide = client.prevent_user_existence_errors
+    check_secret_hash(client, username, secret_hash)  # over the name as given: before it is looked up
     user = find_user(ctx, username)
     if user is None and triggers.configured(ctx, "user_migration"):
-        check_secret_hash(client, username, secret_hash)
         user = migration.migrate(
             ctx,
             client,
@@ -65,7 +65,6 @@ def forgot_password(
         if hide:
             return simulated(ctx, username, purpose=PURPOSE)
         raise UserNotFoundException("Username/client id combination not found.")
-    check_secret_hash(client, username, secret_hash)
     channel = _recovery_channel(ctx, user)
     if not user.enabled or channel is None:
         if hide:  # Cognito answers as if a code went out, so the answer reveals nothing about the account
@@ -103,6 +102,7 @@ def confirm_forgot_password(
     client_metadata: Mapping[str, str] | None = None,
 ) -> None:
     client = get_client(ctx, client_id)
+    check_secret_hash(client, username, secret_hash)  # over the name as given: before it is looked up
     user = find_user(ctx, username)
     if user is None or not user.enabled:
         if client.prevent_user_existence_errors:
@@ -110,7 +110,6 @@ def confirm_forgot_password(
         if user is None:
             raise UserNotFoundException("Username/client id combination not found.")
         raise NotAuthorizedException("User is disabled.")
-    check_secret_hash(client, username, secret_hash)
     check_password(ctx.pool.password_policy, password)  # before the code is spent
     codes.consume(ctx, user, PURPOSE, code)
     set_password(ctx, user, password)

@@ -58,10 +58,10 @@ class AdminRows:
     _conn: Connection
     _sealer: Sealer
 
-    def _user(self, row: Row[Any] | None) -> User | None:
+    def _user_row(self, row: Row[Any]) -> User:
         raise NotImplementedError
 
-    def _user_from(self, r: dict[str, Any]) -> User:
+    def _user_from(self, r: dict[str, Any], login_keys: frozenset[str] | None = None) -> User:
         raise NotImplementedError
 
     # -- the search index (written by insert_user / update_user) ---------------------------------------
@@ -87,7 +87,7 @@ class AdminRows:
             if query.after is not None:
                 stmt = stmt.where(u.c.sub > query.after)
             rows = list(self._conn.execute(stmt.order_by(u.c.sub).limit(query.limit + 1)))
-            users = [user for row in rows[: query.limit] if (user := self._user(row)) is not None]
+            users = [self._user_row(row) for row in rows[: query.limit]]
             more = len(rows) > query.limit
             return Page(users, users[-1].sub if more and users else None)
         rows = list(self._conn.execute(search_statement(pool_id, query)))
@@ -136,7 +136,7 @@ class AdminRows:
         if after is not None:
             stmt = stmt.where(m.c.user_sub > after)
         rows = list(self._conn.execute(stmt.order_by(m.c.user_sub).limit(limit + 1)))
-        users = [user for row in rows[:limit] if (user := self._user(row)) is not None]
+        users = [self._user_row(row) for row in rows[:limit]]
         return Page(users, users[-1].sub if len(rows) > limit and users else None)
 
     # -- access keys -----------------------------------------------------------------------------------

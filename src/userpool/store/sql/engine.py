@@ -2,11 +2,33 @@
 
 Several server processes may share one database:
 
-- SQLite (a file): WAL, so readers never wait for the writer; every unit of work starts with
-  `BEGIN IMMEDIATE`, taking the write lock up front (waiting up to `busy_timeout`), so two transactions
-  never both read and then deadlock upgrading to a write lock.
+- SQLite (a file): WAL, so readers never wait for the writer. A plain unit of work (`begin()`) starts with
+  `BEGIN IMMEDIATE`, taking the write lock up front (waiting up to `busy_timeout`), so it can never fail
+  half-way for want of it. An optimistic one (`begin(optimistic=True)`, what `UserPool.run` uses for every
+  request) starts `BEGIN` (deferred): it reads from a snapshot taken at its first read and asks for the
+  write lock only at its first write. That is what keeps a sign-in from holding the database's only write
+  lock while argon2id runs (25 ms or more) and serialising every process behind it, and it lets read-only
+  actions (GetUser, token checks, ListDevices) never touch the write lock at all.
+
+  Correctness: SQLite transactions are serializable either way. A deferred transaction that has read can
+  upgrade to a writer only if nobody committed since its snapshot; otherwise SQLite refuses at once
+  (SQLITE_BUSY_SNAPSHOT, or SQLITE_BUSY when another writer holds the lock: waiting could not help, so
+  the busy handler is not called), before anything of it is written. So a lost update cannot happen —
+  the `version` check in `update_user`, single-use deletes and unique keys still see the latest rows —
+  the write just fails. An optimistic unit of work turns that failure into `StoreRetry`, and the caller
+  (`UserPool.run`) runs the whole unit of work again with `BEGIN IMMEDIATE`: it then waits for the lock
+  instead of failing, so the retry cannot lose the same way and there is at most one. Flows are pure
+  functions of what they read, so re-running one is safe; the password hash is not recomputed (`run`
+  remembers argon2id results for the request), so the retry holds the lock for milliseconds. What a retry
+  does repeat are the definition's triggers (they ran in the first attempt), as they would be if the
+  client retried a TooManyRequestsException.
 - PostgreSQL (psycopg 3): READ COMMITTED; races are settled by unique indexes, the `version` check in
   `update_user` and single-statement `DELETE ... RETURNING`, all of which wait on the row lock and re-check.
+  `optimistic` changes nothing there (no lock is taken up front anyway). A connection found dead (a server
+  restart, an idle timeout) before commit is `StoreRetry` too: nothing was committed, and the pool has
+  dropped its connections, so the retry connects afresh. That replaces a `SELECT 1` ping per unit of work.
+
+Rows that change only on deploy (app clients) are cached per process (`cache.py`).
 
 Migrations run under a lock (SQLite's write lock, or a PostgreSQL advisory lock), so processes that start
 together migrate one after the other and the later ones find the schema at head.
@@ -27,10 +49,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from userpool.core.errors import StoreBusy
+from userpool.core.errors import StoreBusy, StoreRetry
 from userpool.crypto.sealing import Sealer
+from userpool.store.sql.cache import ReadCache
 from userpool.store.sql.repository import SqlTx
 
 if TYPE_CHECKING:
@@ -38,6 +61,10 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# Connections per process: one per thread that runs units of work (`userpool.service.THREADS`), so a
+# request never waits for a connection while another is idle, and none is opened and closed under load.
+POOL_SIZE = 16
+POOL_RECYCLE_S = 1800
 # Key of the PostgreSQL advisory lock held while migrating: "userpool" in ASCII, as a bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(b"userpool", "big")
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -49,21 +76,44 @@ class SqlStore:
     def __init__(self, engine: Engine, sealer: Sealer) -> None:
         self.engine = engine
         self._sealer = sealer
+        self.cache = ReadCache()
 
     @contextmanager
-    def begin(self) -> Iterator[SqlTx]:
+    def begin(self, *, optimistic: bool = False) -> Iterator[SqlTx]:
         """One unit of work: commits when the block exits normally, rolls back (and re-raises) otherwise.
 
-        Do not open a second unit of work inside one in the same thread: on SQLite the inner one would
-        wait for the outer one's write lock and fail after `busy_timeout`.
+        `optimistic`: no write lock until the first write; `StoreRetry` when that write cannot be had
+        consistently with what was read (see the module docstring). Do not open a second unit of work
+        inside one in the same thread: on SQLite the inner one would wait for the outer one's write lock
+        and fail after `busy_timeout`.
         """
+        tx: SqlTx | None = None
         try:
-            with self.engine.begin() as conn:
-                yield SqlTx(conn, self._sealer)
+            with self.engine.connect() as conn:
+                if optimistic and self._deferrable:
+                    conn.execution_options(userpool_deferred=True)
+                with conn.begin():
+                    tx = SqlTx(conn, self._sealer, self.cache)
+                    try:
+                        yield tx
+                    except DBAPIError as exc:
+                        if exc.connection_invalidated or (optimistic and _is_sqlite_busy(exc)):
+                            raise StoreRetry(str(exc.orig)) from exc
+                        raise
         except OperationalError as exc:
+            if exc.connection_invalidated:  # at checkout or BEGIN: nothing done yet
+                raise StoreRetry(str(exc.orig)) from exc
             if _is_busy(exc):
                 raise StoreBusy(str(exc.orig)) from exc
             raise
+        finally:
+            if tx is not None and tx.wrote_cached:
+                # Again after the end: another thread may have cached the old row while this one was open.
+                self.cache.invalidate()
+
+    @property
+    def _deferrable(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
 
     def close(self) -> None:
         """Close every pooled connection. Units of work still open keep theirs until they end."""
@@ -81,6 +131,13 @@ class SqlStore:
 _PG_BUSY = frozenset({"55P03", "53300", "57P03"})
 
 
+def _is_sqlite_busy(exc: DBAPIError) -> bool:
+    """SQLITE_BUSY and its extended codes (SQLITE_BUSY_SNAPSHOT: a deferred transaction that read, then
+    found another writer had committed since)."""
+    name = getattr(exc.orig, "sqlite_errorname", None)
+    return isinstance(name, str) and name.startswith("SQLITE_BUSY")
+
+
 def _is_busy(exc: OperationalError) -> bool:
     code = getattr(exc.orig, "sqlstate", None)
     if code is not None:
@@ -94,7 +151,7 @@ def open_store(
     sealer: Sealer,
     *,
     schema: str | None = None,
-    pool_size: int = 5,
+    pool_size: int = POOL_SIZE,
     busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
 ) -> SqlStore:
     """Connect to `url`, migrate the schema to head, and return the store.
@@ -114,7 +171,7 @@ def open_store(
 
 
 def create_engine(
-    url: str, *, schema: str | None = None, pool_size: int = 5, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    url: str, *, schema: str | None = None, pool_size: int = POOL_SIZE, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
 ) -> Engine:
     """An engine set up for the store (see the module docstring); runs no SQL yet."""
     parsed = make_url(url)
@@ -136,8 +193,10 @@ def create_engine(
             parsed,
             isolation_level="READ COMMITTED",
             pool_size=pool_size,
-            max_overflow=pool_size,
-            pool_pre_ping=True,  # a server restart leaves dead connections in the pool
+            max_overflow=pool_size,  # only for callers beyond the request threads (the CLI, tests)
+            # No ping per checkout (a round trip per request): a connection found dead is `StoreRetry` and
+            # invalidates the pool (see SqlStore.begin); recycling keeps clear of servers' idle timeouts.
+            pool_recycle=POOL_RECYCLE_S,
             connect_args=connect_args,
         )
     raise ValueError(f"unsupported database URL {parsed.render_as_string()!r}: use sqlite or postgresql")
@@ -167,7 +226,8 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        deferred = conn.get_execution_options().get("userpool_deferred", False)
+        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
     return engine
 

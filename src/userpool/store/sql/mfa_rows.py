@@ -19,6 +19,9 @@ from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
 
 _SEALED = ("totp_secret", "totp_pending")
+_GET = sa.select(t.user_mfa).where(
+    t.user_mfa.c.pool_id == sa.bindparam("pool_id"), t.user_mfa.c.user_sub == sa.bindparam("user_sub")
+)
 
 
 class MfaRows:
@@ -31,8 +34,7 @@ class MfaRows:
         return f"user_mfa.{column}/{pool_id}/{user_sub}"
 
     def get_mfa(self, pool_id: str, user_sub: str) -> MfaSettings | None:
-        m = t.user_mfa
-        row = self._conn.execute(sa.select(m).where(m.c.pool_id == pool_id, m.c.user_sub == user_sub)).first()
+        row = self._conn.execute(_GET, {"pool_id": pool_id, "user_sub": user_sub}).first()
         return None if row is None else self._mfa(row)
 
     def put_mfa(self, settings: MfaSettings) -> None:
@@ -47,7 +49,7 @@ class MfaRows:
         }
         values = _values(settings, **sealed)
         del values["totp_last_step"]
-        self._conn.execute(_upsert(self._conn.dialect.name, t.user_mfa, values))
+        self._conn.execute(_upsert(self._conn.dialect.name, t.user_mfa, values), values)
 
     def spend_totp_step(self, pool_id: str, user_sub: str, step: int) -> bool:
         """Record `step` as spent if it is later than every step spent before; False (and nothing written)

@@ -4,8 +4,14 @@ Rows and records map one to one (see `tables.py`). Secrets are sealed here, on t
 the way out, so the core only ever sees plaintext and the database only ciphertext. The `Sealer` context
 of a value is "<table>.<column>/<row key>", so a sealed value copied to another row or column does not open.
 
-Writes that can lose a race (a taken login key or `sub`, a stale `version`, a taken session hash) run in a
-SAVEPOINT: on failure they raise `StoreConflict`, leave no partial rows, and the transaction stays usable.
+Writes that can lose a race (a taken login key or `sub`, a stale `version`, a taken session hash) raise
+`StoreConflict`, leave no partial rows, and the transaction stays usable: a write of several statements runs
+in a SAVEPOINT; a single statement needs one only on PostgreSQL (which aborts a transaction on any error,
+where SQLite undoes just the statement), and an insert that may find its key taken uses ON CONFLICT DO
+NOTHING and needs none at all.
+
+The statements of the hot paths (a sign-in, a refresh, GetUser) are built once, at import, and executed with
+parameters; `get_client` reads through the per-process cache (`cache.py`).
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
@@ -38,12 +45,51 @@ from userpool.core.model import (
 )
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
-from userpool.store.sql._rows import _upsert, _values
+from userpool.store.sql._rows import _insert_ignore, _upsert, _values
 from userpool.store.sql.admin_rows import AdminRows
+from userpool.store.sql.bulk_rows import BulkRows
+from userpool.store.sql.cache import ReadCache
+from userpool.store.sql.console_rows import ConsoleRows
 from userpool.store.sql.mfa_rows import MfaRows
 
 if TYPE_CHECKING:
     pass
+
+_b = sa.bindparam
+_u, _lk = t.users, t.user_logins
+_lk_all = _lk.alias("all_logins")
+# A user with every login key in one round trip: one row per key (a user has one to three).
+_USER_WITH_KEYS = sa.select(_u, _lk_all.c.login_key.label("login_key_")).select_from(
+    _u.outerjoin(_lk_all, sa.and_(_lk_all.c.pool_id == _u.c.pool_id, _lk_all.c.user_sub == _u.c.sub))
+)
+_USER_BY_SUB = _USER_WITH_KEYS.where(_u.c.pool_id == _b("pool_id"), _u.c.sub == _b("sub"))
+_USER_BY_LOGIN = _USER_WITH_KEYS.join_from(
+    _u, _lk, sa.and_(_lk.c.pool_id == _u.c.pool_id, _lk.c.user_sub == _u.c.sub)
+).where(_lk.c.pool_id == _b("pool_id"), _lk.c.login_key == _b("login_key"))
+_USER_KEYS = sa.select(_lk.c.login_key).where(_lk.c.pool_id == _b("pool_id"), _lk.c.user_sub == _b("sub"))
+_INSERT_USER = sa.insert(_u)
+_INSERT_LOGINS = sa.insert(_lk)
+_UPDATE_USER = sa.update(_u).where(
+    _u.c.pool_id == _b("w_pool_id"), _u.c.sub == _b("w_sub"), _u.c.version == _b("w_version")
+)
+_CLIENT = sa.select(t.clients).where(t.clients.c.id == _b("id"))
+_TS_BY_ORIGIN = sa.select(t.token_sessions).where(t.token_sessions.c.origin_jti == _b("origin_jti"))
+_TS_BY_REFRESH = sa.select(t.token_sessions).where(t.token_sessions.c.refresh_hash == _b("refresh_hash"))
+_RT_BY_HASH = sa.select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == _b("token_hash"))
+_RT_SUPERSEDE = (
+    sa.update(t.refresh_tokens)
+    .where(t.refresh_tokens.c.token_hash == _b("w_token_hash"), t.refresh_tokens.c.superseded_at.is_(None))
+    .values(superseded_at=_b("at"))
+)
+_AS_BY_SESSION = sa.select(t.auth_sessions).where(t.auth_sessions.c.session_hash == _b("h")).with_for_update()
+_AS_BY_SECRET_BLOCK = sa.select(t.auth_sessions).where(t.auth_sessions.c.secret_block_hash == _b("h")).with_for_update()
+_AS_DELETE = sa.delete(t.auth_sessions).where(t.auth_sessions.c.id == _b("id"))
+_CODE = (
+    sa.select(t.codes)
+    .where(t.codes.c.pool_id == _b("pool_id"), t.codes.c.user_sub == _b("user_sub"), t.codes.c.purpose == _b("purpose"))
+    .with_for_update()
+)
+_DEVICE = sa.select(t.devices).where(t.devices.c.pool_id == _b("pool_id"), t.devices.c.key == _b("key"))
 
 # Expired token families stay a day, so a refresh that comes just too late still finds its family.
 TOKEN_SESSION_GRACE = 86400.0
@@ -68,21 +114,28 @@ _CLIENT_LISTS = (
 )
 
 
-class SqlTx(MfaRows, AdminRows):
+class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
-    def __init__(self, conn: Connection, sealer: Sealer) -> None:
+    def __init__(self, conn: Connection, sealer: Sealer, cache: ReadCache | None = None) -> None:
         self._conn = conn
         self._sealer = sealer
+        self._cache = cache if cache is not None else ReadCache(ttl=0.0)
+        self.wrote_cached = False  # this unit of work wrote a cached row: the store invalidates at its end
 
     # -- helpers ---------------------------------------------------------------------------------------
 
     @contextmanager
-    def _guard(self, what: str) -> Iterator[None]:
-        """Run a write in a SAVEPOINT; a lost race becomes StoreConflict and undoes only this write."""
+    def _guard(self, what: str, *, statements: int = 2) -> Iterator[None]:
+        """Run a write in a SAVEPOINT; a lost race becomes StoreConflict and undoes only this write.
+
+        One statement on SQLite needs no SAVEPOINT: a failed statement undoes itself there."""
         try:
-            with self._conn.begin_nested():
+            if statements == 1 and self._conn.dialect.name == "sqlite":
                 yield
+            else:
+                with self._conn.begin_nested():
+                    yield
         except IntegrityError as exc:
             raise StoreConflict(f"{what}: {type(exc.orig).__name__}") from exc
         except DBAPIError as exc:
@@ -98,7 +151,7 @@ class SqlTx(MfaRows, AdminRows):
         return self._conn.execute(statement).first()
 
     def _put(self, table: sa.Table, values: Mapping[str, Any]) -> None:
-        self._execute(_upsert(self._conn.dialect.name, table, values))
+        self._conn.execute(_upsert(self._conn.dialect.name, table, values), values)
 
     def _seal(self, value: str, context: str) -> str:
         return self._sealer.seal_text(value, context)
@@ -126,8 +179,14 @@ class SqlTx(MfaRows, AdminRows):
         return Pool(**{**r, "secret": self._sealer.unseal(r["secret"], f"pools.secret/{r['id']}")})
 
     def get_client(self, client_id: str) -> Client | None:
-        row = self._one(sa.select(t.clients).where(t.clients.c.id == client_id))
-        return None if row is None else self._client(row)
+        """The client (a copy: callers may change it), from the per-process cache when it is there."""
+        hit, cached = self._cache.get(("client", client_id))
+        if not hit:
+            generation = self._cache.generation
+            row = self._conn.execute(_CLIENT, {"id": client_id}).first()
+            cached = None if row is None else self._client(row)
+            self._cache.put(("client", client_id), cached, generation)
+        return None if cached is None else replace(cast(Client, cached))
 
     def list_clients(self, pool_id: str) -> Sequence[Client]:
         """The pool's clients, oldest first."""
@@ -139,16 +198,22 @@ class SqlTx(MfaRows, AdminRows):
         """Insert, or replace every column of the client with this id."""
         secret = None if client.secret is None else self._seal(client.secret, f"clients.secret/{client.id}")
         encoded = {name: _dumps(list(getattr(client, name))) for name in _CLIENT_LISTS}
+        self._cached_write()
         self._put(t.clients, _values(client, secret=secret, **encoded))
 
     def delete_client(self, client_id: str) -> None:
         """Delete the client; its sign-ins in progress and token families go with it (their tokens stop working)."""
+        self._cached_write()
         ts = t.token_sessions
         families = sa.select(ts.c.origin_jti).where(ts.c.client_id == client_id)
         self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
         for table in (t.token_sessions, t.auth_sessions, t.authorization_codes):
             self._execute(sa.delete(table).where(table.c.client_id == client_id))
         self._execute(sa.delete(t.clients).where(t.clients.c.id == client_id))
+
+    def _cached_write(self) -> None:
+        self.wrote_cached = True
+        self._cache.invalidate()
 
     def _client(self, row: Row[Any]) -> Client:
         r = row._asdict()
@@ -185,15 +250,11 @@ class SqlTx(MfaRows, AdminRows):
     # -- users -----------------------------------------------------------------------------------------
 
     def get_user(self, pool_id: str, sub: str) -> User | None:
-        u = t.users
-        return self._user(self._one(sa.select(u).where(u.c.pool_id == pool_id, u.c.sub == sub)))
+        return self._user(self._conn.execute(_USER_BY_SUB, {"pool_id": pool_id, "sub": sub}).all())
 
     def find_user(self, pool_id: str, login_key: str) -> User | None:
         """The user who owns `login_key` (exactly as given: the core normalises keys) in the pool."""
-        u, lk = t.users, t.user_logins
-        joined = u.join(lk, sa.and_(lk.c.pool_id == u.c.pool_id, lk.c.user_sub == u.c.sub))
-        query = sa.select(u).select_from(joined).where(lk.c.pool_id == pool_id, lk.c.login_key == login_key)
-        return self._user(self._one(query))
+        return self._user(self._conn.execute(_USER_BY_LOGIN, {"pool_id": pool_id, "login_key": login_key}).all())
 
     def insert_user(self, user: User) -> None:
         """Insert the user and one `user_logins` row per login key.
@@ -202,7 +263,7 @@ class SqlTx(MfaRows, AdminRows):
         user is written and the transaction stays usable.
         """
         with self._guard("insert_user"):
-            self._execute(sa.insert(t.users).values(self._user_values(user)))
+            self._conn.execute(_INSERT_USER, self._user_values(user))
             self._add_logins(user.pool_id, user.sub, user.login_keys)
             self._index_user(user, replace=False)
 
@@ -212,22 +273,21 @@ class SqlTx(MfaRows, AdminRows):
         Login keys are brought in line with `user.login_keys`. StoreConflict (and nothing written) when
         the row changed since it was read, was deleted, or a new login key belongs to another user.
         """
-        u, lk = t.users, t.user_logins
+        lk = t.user_logins
         values = self._user_values(user)
         values["version"] = user.version + 1
         key_cols = ("pool_id", "sub")
+        params = {k: v for k, v in values.items() if k not in key_cols}
+        params.update(w_pool_id=user.pool_id, w_sub=user.sub, w_version=user.version)
         with self._guard("update_user"):
             # The version check and the write are one statement: PostgreSQL re-checks the WHERE after
-            # waiting on a concurrent writer's row lock, SQLite writers are serialised by BEGIN IMMEDIATE.
-            changed = self._execute(
-                sa.update(u)
-                .where(u.c.pool_id == user.pool_id, u.c.sub == user.sub, u.c.version == user.version)
-                .values({k: v for k, v in values.items() if k not in key_cols})
-            ).rowcount
+            # waiting on a concurrent writer's row lock; on SQLite a writer that read an older version
+            # cannot get the write lock at all (see engine.py), or holds it from BEGIN IMMEDIATE.
+            changed = self._conn.execute(_UPDATE_USER, params).rowcount
             if changed != 1:
                 raise StoreConflict(f"update_user: user {user.sub} changed or vanished since it was read")
             mine = sa.and_(lk.c.pool_id == user.pool_id, lk.c.user_sub == user.sub)
-            current = set(self._conn.execute(sa.select(lk.c.login_key).where(mine)).scalars())
+            current = set(self._conn.execute(_USER_KEYS, {"pool_id": user.pool_id, "sub": user.sub}).scalars())
             if removed := current - user.login_keys:
                 self._execute(sa.delete(lk).where(mine, lk.c.login_key.in_(removed)))
             self._add_logins(user.pool_id, user.sub, user.login_keys - current)
@@ -272,21 +332,33 @@ class SqlTx(MfaRows, AdminRows):
         # Sorted: two calls claiming overlapping keys lock them in the same order, so they cannot deadlock.
         rows = [{"pool_id": pool_id, "login_key": key, "user_sub": sub} for key in sorted(keys)]
         if rows:
-            self._conn.execute(sa.insert(t.user_logins), rows)
+            self._conn.execute(_INSERT_LOGINS, rows)
 
-    def _user(self, row: Row[Any] | None) -> User | None:
-        return None if row is None else self._user_from(row._asdict())
+    def _user(self, rows: Sequence[Row[Any]]) -> User | None:
+        """The user from `_USER_WITH_KEYS` rows (one per login key, the same user columns in each)."""
+        if not rows:
+            return None
+        r = rows[0]._asdict()
+        del r["login_key_"]
+        return self._user_from(r, frozenset(row.login_key_ for row in rows if row.login_key_ is not None))
 
-    def _user_from(self, r: dict[str, Any]) -> User:
-        lk = t.user_logins
-        keys = self._conn.execute(
-            sa.select(lk.c.login_key).where(lk.c.pool_id == r["pool_id"], lk.c.user_sub == r["sub"])
-        ).scalars()
+    def _user_row(self, row: Row[Any]) -> User:
+        """The user from a plain `users` row (listings); its login keys cost one more query."""
+        return self._user_from(row._asdict())
+
+    def _user_from(self, r: dict[str, Any], login_keys: frozenset[str] | None = None) -> User:
+        if login_keys is None:
+            lk = t.user_logins
+            login_keys = frozenset(
+                self._conn.execute(
+                    sa.select(lk.c.login_key).where(lk.c.pool_id == r["pool_id"], lk.c.user_sub == r["sub"])
+                ).scalars()
+            )
         r.update(
             status=UserStatus(r["status"]),
             attributes=json.loads(r["attributes"]),
             pending_attributes=json.loads(r["pending_attributes"]),
-            login_keys=frozenset(keys),
+            login_keys=login_keys,
         )
         if r["srp_verifier"] is not None:
             r["srp_verifier"] = self._open(r["srp_verifier"], f"users.srp_verifier/{r['pool_id']}/{r['sub']}")
@@ -302,9 +374,7 @@ class SqlTx(MfaRows, AdminRows):
         """The code even when expired: the core checks `expires_at`. Every read is followed by a write of
         the same row (an attempt or a send counted), so on PostgreSQL the row is locked until commit and a
         concurrent request counts on top of this one; SQLite's BEGIN IMMEDIATE serialises them anyway."""
-        c = t.codes
-        where = (c.c.pool_id == pool_id, c.c.user_sub == user_sub, c.c.purpose == purpose)
-        row = self._one(sa.select(c).where(*where).with_for_update())
+        row = self._conn.execute(_CODE, {"pool_id": pool_id, "user_sub": user_sub, "purpose": purpose}).first()
         return None if row is None else OneTimeCode(**row._asdict())
 
     def delete_code(self, pool_id: str, user_sub: str, purpose: str) -> None:
@@ -317,7 +387,7 @@ class SqlTx(MfaRows, AdminRows):
         """Insert, or replace the sign-in with this id. StoreConflict when another sign-in holds the same
         `session_hash` or `secret_block_hash`."""
         state = self._seal(_dumps(session.state), f"auth_sessions.state/{session.id}")
-        with self._guard("put_auth_session"):
+        with self._guard("put_auth_session", statements=1):
             self._put(t.auth_sessions, _values(session, state=state))
 
     def get_auth_session(
@@ -325,38 +395,36 @@ class SqlTx(MfaRows, AdminRows):
     ) -> AuthSession | None:
         """The sign-in with this session hash, or this SRP secret-block hash (give exactly one). Expired
         sign-ins are returned too: the core checks `expires_at`."""
-        a = t.auth_sessions
         if (session_hash is None) == (secret_block_hash is None):
             raise TypeError("get_auth_session takes exactly one of session_hash and secret_block_hash")
-        match = (
-            a.c.session_hash == session_hash if session_hash is not None else a.c.secret_block_hash == secret_block_hash
+        query, match = (
+            (_AS_BY_SESSION, session_hash) if session_hash is not None else (_AS_BY_SECRET_BLOCK, secret_block_hash)
         )
         # Locked until the unit of work ends: a second answer to the same challenge waits, then finds it spent
         # or sees the attempt this one counted.
-        row = self._one(sa.select(a).where(match).with_for_update())
+        row = self._conn.execute(query, {"h": match}).first()
         if row is None:
             return None
         r = row._asdict()
         return AuthSession(**{**r, "state": json.loads(self._open(r["state"], f"auth_sessions.state/{r['id']}"))})
 
     def delete_auth_session(self, session_id: str) -> None:
-        self._execute(sa.delete(t.auth_sessions).where(t.auth_sessions.c.id == session_id))
+        self._conn.execute(_AS_DELETE, {"id": session_id})
 
     # -- token families --------------------------------------------------------------------------------
 
     def put_token_session(self, session: TokenSession) -> None:
         """Insert, or replace the family with this `origin_jti`. StoreConflict when another family holds
         the same `refresh_hash`."""
-        with self._guard("put_token_session"):
+        with self._guard("put_token_session", statements=1):
             self._put(t.token_sessions, _values(session, scopes=_dumps(list(session.scopes))))
 
     def get_token_session(self, origin_jti: str) -> TokenSession | None:
-        return self._token_session(sa.select(t.token_sessions).where(t.token_sessions.c.origin_jti == origin_jti))
+        return self._token_session(self._conn.execute(_TS_BY_ORIGIN, {"origin_jti": origin_jti}).first())
 
     def find_token_session(self, refresh_hash: str) -> TokenSession | None:
         """The family of this refresh token, revoked or expired ones included (the core checks both)."""
-        ts = t.token_sessions
-        return self._token_session(sa.select(ts).where(ts.c.refresh_hash == refresh_hash))
+        return self._token_session(self._conn.execute(_TS_BY_REFRESH, {"refresh_hash": refresh_hash}).first())
 
     def revoke_token_session(self, origin_jti: str, at: float) -> None:
         """Mark the family revoked at `at`; a family revoked before keeps its first revocation time."""
@@ -371,8 +439,27 @@ class SqlTx(MfaRows, AdminRows):
         stmt = sa.update(ts).where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub, ts.c.revoked_at.is_(None))
         return int(self._execute(stmt.values(revoked_at=at)).rowcount)
 
-    def _token_session(self, query: sa.Select[Any]) -> TokenSession | None:
-        row = self._one(query)
+    def list_user_token_sessions(
+        self, pool_id: str, user_sub: str, now: float, limit: int
+    ) -> list[tuple[TokenSession, float]]:
+        ts, rt = t.token_sessions, t.refresh_tokens
+        last = sa.select(sa.func.max(rt.c.created_at)).where(rt.c.origin_jti == ts.c.origin_jti).scalar_subquery()
+        query = (
+            sa.select(ts, last.label("last_active"))
+            .where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub)
+            .where(ts.c.revoked_at.is_(None), ts.c.expires_at > now)
+            .order_by(ts.c.created_at.desc(), ts.c.origin_jti)
+            .limit(limit)
+        )
+        found = []
+        for row in self._execute(query):
+            r = row._asdict()
+            last_active = r.pop("last_active")
+            session = TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
+            found.append((session, session.created_at if last_active is None else float(last_active)))
+        return found
+
+    def _token_session(self, row: Row[Any] | None) -> TokenSession | None:
         if row is None:
             return None
         r = row._asdict()
@@ -382,19 +469,18 @@ class SqlTx(MfaRows, AdminRows):
 
     def add_refresh_token(self, token: RefreshToken) -> None:
         """StoreConflict when the hash is taken (256-bit tokens: only a bug or an attack gets here)."""
-        with self._guard("add_refresh_token"):
-            self._execute(sa.insert(t.refresh_tokens).values(_values(token)))
+        inserted = self._conn.execute(_insert_ignore(self._conn.dialect.name, t.refresh_tokens), _values(token))
+        if inserted.first() is None:
+            raise StoreConflict("add_refresh_token: the token hash is taken")
 
     def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
-        row = self._one(sa.select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == token_hash))
+        row = self._conn.execute(_RT_BY_HASH, {"token_hash": token_hash}).first()
         return None if row is None else RefreshToken(**row._asdict())
 
     def supersede_refresh_token(self, token_hash: str, at: float) -> bool:
         """Retire the token; True only for the one caller that retired it (two refreshes racing with one
         token: exactly one rotates, the other sees a reuse)."""
-        rt = t.refresh_tokens
-        query = sa.update(rt).where(rt.c.token_hash == token_hash, rt.c.superseded_at.is_(None))
-        return self._execute(query.values(superseded_at=at)).rowcount == 1
+        return self._conn.execute(_RT_SUPERSEDE, {"w_token_hash": token_hash, "at": at}).rowcount == 1
 
     # -- devices ---------------------------------------------------------------------------------------
 
@@ -404,8 +490,7 @@ class SqlTx(MfaRows, AdminRows):
         self._put(t.devices, _values(device, verifier=verifier))
 
     def get_device(self, pool_id: str, key: str) -> Device | None:
-        d = t.devices
-        row = self._one(sa.select(d).where(d.c.pool_id == pool_id, d.c.key == key))
+        row = self._conn.execute(_DEVICE, {"pool_id": pool_id, "key": key}).first()
         return None if row is None else self._device(row)
 
     def list_devices(self, pool_id: str, user_sub: str) -> Sequence[Device]:
@@ -512,10 +597,10 @@ class SqlTx(MfaRows, AdminRows):
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
-        """Delete codes, sign-ins, authorization codes and web sessions whose `expires_at` is before `now`,
-        and token families that expired more than a day before `now`; returns the number of rows deleted."""
+        """Delete codes, sign-ins, authorization codes, web and console sessions whose `expires_at` is before
+        `now`, and token families that expired more than a day before `now`; returns the number of rows deleted."""
         deleted = 0
-        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions):
+        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions):
             deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
         ts = t.token_sessions
         deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount

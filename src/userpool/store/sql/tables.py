@@ -321,3 +321,82 @@ user_search = sa.Table(
     ),
     sa.Index("ix_user_search_user", "pool_id", "user_sub"),
 )
+
+# -- the web console (migration 0009) ---------------------------------------------------------------------
+
+# Operators: store-wide, not pool users. `totp_last_step` only ever grows, in one conditional UPDATE.
+console_admins = sa.Table(
+    "console_admins",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("totp_secret", sa.Text, nullable=False),  # sealed
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("last_sign_in_at", sa.Double, nullable=True),
+)
+
+# Console browser sessions, by the SHA-256 of the id the cookie holds.
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("id_hash", sa.Text, primary_key=True),
+    sa.Column("admin_name", sa.Text, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_seen_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("user_agent", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["admin_name"], ["console_admins.name"], name="fk_console_sessions_admin", ondelete="CASCADE"
+    ),
+    sa.Index("ix_console_sessions_admin", "admin_name"),
+    sa.Index("ix_console_sessions_expires", "expires_at"),
+)
+
+# Failed console sign-ins per name (a keyed hash of it, so unknown names are throttled alike).
+console_throttle = sa.Table(
+    "console_throttle",
+    metadata,
+    sa.Column("key_hash", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),  # JSON object
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("user_agent", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_actor", "pool_id", "actor", "id"),
+    sa.Index("ix_audit_log_target", "pool_id", "target", "id"),
+)
+
+# Pool users' recent sign-ins, a few per user; deleting the user deletes them.
+sign_in_events = sa.Table(
+    "sign_in_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_sign_in_events_user", ondelete="CASCADE"
+    ),
+    sa.Index("ix_sign_in_events_user", "pool_id", "user_sub", "id"),
+)
