@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,19 @@ from tests.support.admin_sandbox import admin_sandbox
 from tests.support.custom_auth_sandbox import custom_auth_sandbox
 from tests.support.mfa_sandbox import OPTIONAL_FACTORS, REQUIRED_FACTORS, REQUIRED_TOTP_EMAIL, mfa_sandbox
 from tests.support.sandbox import Sandbox, start_sandbox
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--deep",
+        action="store_true",
+        help="run the long versions of the attack suites in tests/security (same as USERPOOL_SECURITY_DEEP=1)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--deep", default=False):
+        os.environ["USERPOOL_SECURITY_DEEP"] = "1"
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Mapping
+
+from userpool import signing_keys
 from userpool.core.config import PoolConfig
 from userpool.core.store import Store
 from userpool.courier import Courier
 from userpool.crypto.keys import KeyRing
 from userpool.crypto.passwords import Argon2Hasher
 from userpool.crypto.sealing import HmacKeyed
+from userpool.data.blocklist import Blocklist
 from userpool.definition import AuthDefinition
 from userpool.definition.changes import SANDBOX_WAYS_FORWARD
 from userpool.definition.compile import pool_config
@@ -19,9 +24,12 @@ from userpool.triggers_runner import ThreadTriggerRunner
 DEFAULT_REGION = "us-east-1"
 
 
-def config_for(defn: AuthDefinition, deployment: Deployment, endpoint: str) -> PoolConfig:
+def config_for(
+    defn: AuthDefinition, deployment: Deployment, endpoint: str, secrets: Mapping[str, str] | None = None
+) -> PoolConfig:
     pool = deployment.pool
-    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=f"{endpoint.rstrip('/')}/{pool.id}")
+    issuer = f"{endpoint.rstrip('/')}/{pool.id}"
+    return pool_config(defn, pool_id=pool.id, region=pool.region, issuer=issuer, secrets=secrets)
 
 
 def open_pool(
@@ -34,18 +42,45 @@ def open_pool(
     region: str = DEFAULT_REGION,
     hasher: Argon2Hasher | None = None,
     ways_forward: str = SANDBOX_WAYS_FORWARD,
+    secrets: Mapping[str, str] | None = None,
 ) -> tuple[UserPool, Deployment]:
     """Deploy `defn` (IrreversibleChangeError if the stored pool cannot take it) and wire the ports."""
     clock, random = SystemClock(), SystemRandom()
     deployment = deploy(store, defn, region=region, clock=clock, random=random, ways_forward=ways_forward)
-    config = config_for(defn, deployment, endpoint)
-    keys = [(k.kid, k.use, k.private_pem) for k in deployment.keys]
-    pool = _wire(store, config, keys, deployment.client.id, master_key=master_key, courier=courier, hasher=hasher)
+    pool_id = deployment.pool.id
+    # Retired keys too: they verify until their tokens expire. A kid the ring does not know re-reads the store.
+    signer = KeyRing(signing_keys.keys_of(store, pool_id), reload=lambda: signing_keys.keys_of(store, pool_id))
+    pool = UserPool(
+        config=config_for(defn, deployment, endpoint, secrets),
+        store=store,
+        clock=clock,
+        random=random,
+        hasher=hasher or Argon2Hasher(),
+        keyed=HmacKeyed(master_key),
+        signer=signer,
+        courier=courier,
+        default_client_id=deployment.client.id,
+        triggers=ThreadTriggerRunner(),
+    )
+    _warm(pool.config)
     return pool, deployment
 
 
+def _warm(config: PoolConfig) -> None:
+    """Load the password blocklist now, beside start-up, rather than inside the first sign-up."""
+    blocklist = config.password_policy.blocklist
+    if isinstance(blocklist, Blocklist):
+        threading.Thread(target=blocklist.load, name="userpool-blocklist", daemon=True).start()
+
+
 def attach_pool(
-    store: Store, defn: AuthDefinition, *, endpoint: str, master_key: bytes, courier: Courier
+    store: Store,
+    defn: AuthDefinition,
+    *,
+    endpoint: str,
+    master_key: bytes,
+    courier: Courier,
+    secrets: Mapping[str, str] | None = None,
 ) -> UserPool | None:
     """The pool a server deployed in `store` for `defn`, wired to run flows — without deploying anything
     (an admin command must not change the pool the server serves). None when no pool is there yet."""
@@ -55,32 +90,19 @@ def attach_pool(
         if found is None:
             return None
         clients = list(tx.list_clients(found.id))
-        keys = [(k.kid, k.use, k.private_pem) for k in tx.list_signing_keys(found.id) if k.active]
     default = next((c for c in clients if c.name == f"{defn.name}-web"), clients[0] if clients else None)
-    issuer = f"{endpoint.rstrip('/')}/{found.id}"
-    config = pool_config(defn, pool_id=found.id, region=found.region, issuer=issuer)
-    return _wire(store, config, keys, default.id if default else "", master_key=master_key, courier=courier)
-
-
-def _wire(
-    store: Store,
-    config: PoolConfig,
-    keys: list[tuple[str, str, str]],
-    default_client_id: str,
-    *,
-    master_key: bytes,
-    courier: Courier,
-    hasher: Argon2Hasher | None = None,
-) -> UserPool:
+    pool_id = found.id
+    signer = KeyRing(signing_keys.keys_of(store, pool_id), reload=lambda: signing_keys.keys_of(store, pool_id))
+    issuer = f"{endpoint.rstrip('/')}/{pool_id}"
     return UserPool(
-        config=config,
+        config=pool_config(defn, pool_id=pool_id, region=found.region, issuer=issuer, secrets=secrets),
         store=store,
         clock=SystemClock(),
         random=SystemRandom(),
-        hasher=hasher or Argon2Hasher(),
+        hasher=Argon2Hasher(),
         keyed=HmacKeyed(master_key),
-        signer=KeyRing(keys),
+        signer=signer,
         courier=courier,
-        default_client_id=default_client_id,
+        default_client_id=default.id if default else "",
         triggers=ThreadTriggerRunner(),
     )

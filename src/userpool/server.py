@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api import sandbox, wellknown
+from userpool.api.client_address import Network, client_address
 from userpool.api.cognito import endpoint as cognito
 from userpool.core.context import Origin
 from userpool.service import ORIGIN, UserPool
@@ -38,7 +39,8 @@ async def health(request: Request) -> Response:
 class OriginMiddleware:
     """Notes each request's client address and user agent for the flows it runs (`service.ORIGIN`): the
     console's audit log and the users' sign-in events say where a change or a sign-in came from. The address
-    is the socket's peer, or what uvicorn's proxy-headers handling made of it for a trusted proxy."""
+    is the one the rate limits count (`api/client_address.py`: the peer, or X-Forwarded-For from a trusted
+    proxy)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -47,16 +49,23 @@ class OriginMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        client = scope.get("client")
         agent = next((v for k, v in scope.get("headers", []) if k == b"user-agent"), b"")
-        token = ORIGIN.set(Origin(ip=client[0] if client else "", user_agent=agent.decode("latin-1")[:512]))
+        origin = Origin(ip=client_address(Request(scope)), user_agent=agent.decode("latin-1")[:512])
+        token = ORIGIN.set(origin)
         try:
             await self.app(scope, receive, send)
         finally:
             ORIGIN.reset(token)
 
 
-def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+def build_app(
+    pool: UserPool,
+    *,
+    sandbox_mode: bool,
+    extra_routes: list[BaseRoute] | None = None,
+    trusted_proxies: tuple[Network, ...] = (),
+) -> Starlette:
+    """`trusted_proxies`: peers whose X-Forwarded-For names the client (api/client_address.py)."""
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),
@@ -82,4 +91,5 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
     )
     app.state.pool = pool
     app.state.sandbox = sandbox_mode
+    app.state.trusted_proxies = trusted_proxies
     return app

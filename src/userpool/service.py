@@ -18,10 +18,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
+from userpool.core import rate_limits
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx, Origin
 from userpool.core.errors import CognitoError, StoreBusy, StoreRetry, TooManyRequestsException
-from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
+from userpool.core.ports import Clock, Counters, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
 
@@ -47,6 +48,13 @@ class UserPool:
     courier: Courier
     default_client_id: str
     triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
+    counters: Counters | None = None  # shared counters elsewhere than the store (Redis); None: the store's
+
+    def limit(self, action: str, address: str) -> None:
+        """Spend a token of `address`'s bucket for a class of `action` (core/rate_limits.py), in a unit of
+        work of its own, so it stays spent whatever the action then does. Refusal: the class's error."""
+        if action in self.config.security.rate_limits and address:
+            self.run(rate_limits.take, action=action, address=address)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         config = self.config  # one request sees one definition, even across a redeploy
@@ -82,6 +90,7 @@ class UserPool:
                 signer=self.signer,
                 triggers=self.triggers,
                 origin=ORIGIN.get(),
+                shared=self.counters,
             )
             try:
                 result = flow(ctx, *args, **kwargs)

@@ -7,11 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from tests.support.sandbox import PASSWORD, Sandbox, unique_email
-from userpool.api.cognito.actions import ACTIONS
 
 TARGET = "AWSCognitoIdentityProviderService."
 
@@ -201,41 +198,5 @@ def test_jwks_and_discovery(sandbox: Sandbox) -> None:
     assert httpx.get(f"{sandbox.endpoint}/us-east-1_nope/.well-known/jwks.json").status_code == 404
 
 
-_json = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
-    max_leaves=12,
-)
-_member_names = st.sampled_from(
-    [
-        "ClientId",
-        "Username",
-        "Password",
-        "AccessToken",
-        "AuthFlow",
-        "AuthParameters",
-        "ChallengeName",
-        "ChallengeResponses",
-        "Session",
-        "ConfirmationCode",
-        "UserAttributes",
-        "RefreshToken",
-        "Token",
-        "AttributeName",
-        "Code",
-        "PreviousPassword",
-        "ProposedPassword",
-        "SecretHash",
-    ]
-)
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(action=st.sampled_from(sorted(ACTIONS)), body=st.dictionaries(_member_names, _json, max_size=6))
-def test_fuzzed_requests_never_break_the_server(sandbox: Sandbox, action: str, body: dict[str, Any]) -> None:
-    if "ClientId" in body and isinstance(body["ClientId"], str) and body["ClientId"] == "":
-        body["ClientId"] = sandbox.client_id
-    response = _post(sandbox, json.dumps(body), TARGET + action)
-    assert response.status_code in (200, 400), response.text
-    if response.status_code == 400:
-        _assert_error(response, response.json()["__type"])
+# Fuzzing the endpoint (every action, from botocore's shapes, in-process and against a sandbox) lives in
+# tests/security/test_fuzz_api.py.

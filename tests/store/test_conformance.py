@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from userpool.core.errors import StoreConflict
-from userpool.core.model import Group, RefreshToken, UserStatus
+from userpool.core.model import FederationState, Group, RefreshToken, UserStatus
 from userpool.core.store import Store, Tx
 from userpool.crypto.sealing import Sealer, SealError
-from userpool.store.sql import SqlStore, SqlTx
+from userpool.store.sql import SqlStore, SqlTx, tables
 
 from . import records as r
 
@@ -510,6 +510,30 @@ def test_authorization_code_is_taken_once(store: SqlStore) -> None:
     with store.begin() as tx:
         assert tx.take_authorization_code("ac-1") is None
         assert tx.take_authorization_code("ac-plain") == plain
+
+
+def test_federation_state_is_taken_once_with_its_secrets_sealed(store: SqlStore) -> None:
+    state = FederationState(
+        state_hash="fs-1",
+        pool_id=r.POOL,
+        provider="Google",
+        browser_hash="bh-1",
+        secrets={"request": "client_id=c&redirect_uri=x", "nonce": "the-nonce", "code_verifier": "the-verifier"},
+        created_at=r.T0,
+        expires_at=r.T0 + 600,
+    )
+    with store.begin() as tx:
+        tx.put_federation_state(state)
+        raw = tx._conn.execute(sa.select(tables.federation_states.c.secrets)).scalar_one()
+        assert "the-nonce" not in raw and "the-verifier" not in raw
+    with store.begin() as tx:
+        assert tx.take_federation_state("fs-1") == state
+        assert tx.take_federation_state("fs-1") is None
+        assert tx.take_federation_state("never") is None
+        tx.put_federation_state(replace(state, state_hash="fs-old", expires_at=r.T0 - 1))
+    with store.begin() as tx:
+        assert tx.purge_expired(r.T0) >= 1
+        assert tx.take_federation_state("fs-old") is None
 
 
 # -- refresh tokens and devices ------------------------------------------------------------------------

@@ -25,10 +25,11 @@ from userpool.cli import secret
 from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
+from userpool.cli.tls import LocalTls, local_tls
 from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
-from userpool.crypto.sealing import Sealer, load_or_create_master_key
+from userpool.crypto.sealing import load_or_create_master_key, sandbox_sealer
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
 from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
 from userpool.server import build_app
@@ -96,6 +97,14 @@ def sandbox(
     outputs_format: Annotated[
         str, typer.Option(help=f"One of {', '.join(FORMATS)}; py writes a Python module (amplify_outputs.py).")
     ] = DEFAULT_FORMAT,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve https with a locally made certificate (Amplify's signInWithRedirect needs https; "
+            "trust the printed ca.pem once).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy amplify/auth/resource.py locally, write amplify_outputs.json, and serve until Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -110,17 +119,19 @@ def sandbox(
     if not once and not watched.is_dir():
         raise _fail(f"--dir-to-watch {watched} is not a folder")
     try:
-        defn, _, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
+        defn, secrets, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
     except DefinitionError as err:
         raise _fail(str(err)) from None
     if not once and (pid := _running_pid(paths)) is not None:
         raise _fail(f"A sandbox (pid {pid}) is already serving {paths.state_dir}; stop it first.")
     sock = None if once else _bind(host, port)
-    endpoint = f"http://{host}:{port}"
+    endpoint = f"{'https' if tls else 'http'}://{host}:{port}"
     master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
-        pool, deployment = open_pool(store, defn, endpoint=endpoint, master_key=master_key, courier=courier)
+        pool, deployment = open_pool(
+            store, defn, endpoint=endpoint, master_key=master_key, courier=courier, secrets=secrets
+        )
     except DefinitionError as err:
         store.close()
         raise _fail(str(err)) from None
@@ -146,7 +157,8 @@ def sandbox(
         console,
         _echo_message,
     )
-    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0)
+    certificate = local_tls(paths.state_dir, host) if tls else None
+    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0, certificate)
 
 
 def _admin_key(pool: UserPool, paths: SandboxPaths, endpoint: str) -> None:
@@ -184,11 +196,25 @@ def _admin_key(pool: UserPool, paths: SandboxPaths, endpoint: str) -> None:
 
 
 def _serve(
-    loop: DevLoop, sock: socket.socket, watched: Path, watch_filter: WatchFilter, paths: SandboxPaths, t0: float
+    loop: DevLoop,
+    sock: socket.socket,
+    watched: Path,
+    watch_filter: WatchFilter,
+    paths: SandboxPaths,
+    t0: float,
+    tls: LocalTls | None = None,
 ) -> None:
     pool, endpoint = loop.pool, loop.endpoint
     app_ = build_app(pool, sandbox_mode=True, extra_routes=hosted_routes())
-    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app_,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(tls.cert) if tls else None,
+            ssl_keyfile=str(tls.key) if tls else None,
+        )
+    )
     stop = threading.Event()
     threading.Thread(target=watch_and_redeploy, args=(loop, watched, watch_filter, stop), daemon=True).start()
     pid_file = paths.state_dir / "sandbox.pid"
@@ -201,6 +227,8 @@ def _serve(
             console.print(f"Cognito endpoint:  [bold]{endpoint}[/bold]")
             console.print(f"Hosted sign-in:    [bold]{endpoint}/login?client_id={pool.default_client_id}[/bold]")
             console.print(f"Sandbox messages:  {endpoint}/_sandbox/messages  (or `userpool sandbox messages`)")
+            if tls is not None:
+                console.print(f"TLS certificate authority to trust: {tls.ca}  (docs/federation.md: how)")
             console.print(
                 f"[Sandbox] Ready in {time.perf_counter() - t0:.2f} s. Watching {watched} for file changes... "
                 "Press Ctrl+C to stop.",
@@ -238,8 +266,7 @@ def messages(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)
@@ -268,7 +295,7 @@ def clients(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    store = open_store(paths.database_url, Sealer(load_or_create_master_key(paths.master_key)))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)

@@ -66,7 +66,7 @@ def _echo(message: Message) -> None:
 
 @contextmanager
 def open_target(app_dir: Path, identifier: str | None, database_url: str | None) -> Iterator[UserPool]:
-    """The pool the options name, deployed and wired; closed afterwards."""
+    """The pool the options name, as the server deployed it, wired to run flows; closed afterwards."""
     try:
         defn = load_definition(app_dir.resolve())
     except DefinitionError as err:
@@ -102,7 +102,7 @@ def open_target(app_dir: Path, identifier: str | None, database_url: str | None)
         raise fail(str(err)) from None
     store = open_store(url, Sealer(key))
     try:
-        pool = attach_pool(store, defn, endpoint=endpoint, master_key=key, courier=courier)
+        pool = attach_pool(store, defn, endpoint=endpoint, master_key=key, courier=courier, secrets=secrets)
     except DefinitionError as err:
         store.close()
         raise fail(str(err)) from None

@@ -11,7 +11,7 @@ from __future__ import annotations
 from userpool.core import srp
 from userpool.core.context import Ctx
 from userpool.core.model import User
-from userpool.core.policy import check_password
+from userpool.core.policy import check_password, personal_values
 
 
 def set_password(ctx: Ctx, user: User, password: str, *, check_policy: bool = True) -> None:
@@ -20,7 +20,7 @@ def set_password(ctx: Ctx, user: User, password: str, *, check_policy: bool = Tr
     `check_policy=False` only for a password another directory vouched for (user migration, which Cognito
     lets through whatever the pool's policy)."""
     if check_policy:
-        check_password(ctx.pool.password_policy, password)
+        check_password(ctx.pool.password_policy, password, personal_values(user.username, user.attributes))
     user.password_hash = ctx.hasher.hash(password)
     _set_verifier(ctx, user, password)
 

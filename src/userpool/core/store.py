@@ -19,6 +19,7 @@ from userpool.core.model import (
     AuthSession,
     Client,
     Device,
+    FederationState,
     Group,
     Message,
     MfaSettings,
@@ -26,6 +27,7 @@ from userpool.core.model import (
     Pool,
     RefreshToken,
     SigningKey,
+    Throttle,
     TokenSession,
     User,
     WebSession,
@@ -193,6 +195,7 @@ class Tx(Protocol):
     # signing keys
     def list_signing_keys(self, pool_id: str) -> Sequence[SigningKey]: ...
     def put_signing_key(self, key: SigningKey) -> None: ...
+    def delete_signing_key(self, pool_id: str, kid: str) -> None: ...  # a retired key whose tokens expired
 
     # outgoing messages (the sandbox outbox)
     def add_message(self, message: Message) -> int: ...
@@ -208,7 +211,18 @@ class Tx(Protocol):
     def delete_web_session(self, id_hash: str) -> None: ...
     def delete_user_web_sessions(self, pool_id: str, user_sub: str) -> int: ...
 
-    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions
+    # shared counters (lockout, rate limits). `get_throttle(lock=True)` locks the row (creating it if need
+    # be) until the unit of work ends, so two processes counting at once count one after the other
+    def get_throttle(self, pool_id: str, key: str, *, lock: bool = False) -> Throttle | None: ...
+    def put_throttle(self, throttle: Throttle) -> None: ...  # insert or update
+    def delete_throttle(self, pool_id: str, key: str) -> None: ...
+
+    # sign-ins sent upstream (federation): `take` returns and deletes in one step, so a state works once
+    def put_federation_state(self, state: FederationState) -> None: ...
+    def take_federation_state(self, state_hash: str) -> FederationState | None: ...
+
+    # housekeeping: drop expired codes, sign-ins, authorization codes, web and console sessions, counters,
+    # federation states
     def purge_expired(self, now: float) -> int: ...
 
     # pool users' recent sign-ins; `add` keeps only the user's newest `keep`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from userpool.core.model import Client, RefreshToken, TokenSession, User
 from userpool.core.ports import InvalidToken
 
 COGNITO_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+CLOCK_LEEWAY = 60  # seconds a token's iat or nbf may be ahead of this process's clock (another process minted it)
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
 
@@ -71,6 +73,11 @@ def id_claims(user: User, client: Client | None = None) -> dict[str, object]:
     claims: dict[str, object] = {}
     for name, value in attributes.items():
         claims[name] = value == "true" if name in _BOOLEAN_CLAIMS else value
+    if isinstance(claims.get("identities"), str):  # Cognito: a JSON string as an attribute, an array as a claim
+        try:
+            claims["identities"] = json.loads(str(claims["identities"]))
+        except ValueError:
+            del claims["identities"]
     return claims
 
 
@@ -243,8 +250,11 @@ def refresh(
     if stored.superseded_at is not None or rotating:
         retired_now = stored.superseded_at is None and ctx.tx.supersede_refresh_token(stored.token_hash, now)
         if not retired_now:
+            # Not retired by this call: retired before, or by a concurrent refresh this one raced (then
+            # `retired_at` is now). Without a grace period either is a reuse, even in the same instant.
             retired_at = stored.superseded_at if stored.superseded_at is not None else now
-            if now - retired_at > client.refresh_token_reuse_grace:
+            grace = client.refresh_token_reuse_grace
+            if grace == 0 or now - retired_at > grace:
                 ctx.tx.revoke_token_session(family.origin_jti, now)
                 raise RefreshTokenReuseException(
                     "This refresh token was already used; the session is revoked. Sign in again.", keep_writes=True
@@ -276,9 +286,14 @@ def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_
         raise NotAuthorizedException("Invalid Access Token") from None
     if claims.get("token_use") != "access" or claims.get("iss") != ctx.pool.issuer:
         raise NotAuthorizedException("Invalid Access Token")
-    exp = claims.get("exp")
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     if not isinstance(exp, int) or exp <= ctx.now():
         raise NotAuthorizedException("Access Token has expired")
+    # Issued (or valid from) later than now, past what clocks between our own processes may differ: not ours.
+    if not isinstance(iat, int) or iat > ctx.now() + CLOCK_LEEWAY:
+        raise NotAuthorizedException("Invalid Access Token")
+    if nbf is not None and (not isinstance(nbf, int) or nbf > ctx.now() + CLOCK_LEEWAY):
+        raise NotAuthorizedException("Invalid Access Token")
     origin = claims.get("origin_jti")
     family = ctx.tx.get_token_session(origin) if isinstance(origin, str) else None
     if family is None or family.pool_id != ctx.pool.pool_id or family.user_sub != claims.get("sub"):

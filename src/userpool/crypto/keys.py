@@ -10,7 +10,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -44,24 +46,53 @@ def _unverified_header(token: str) -> dict[str, Any]:
     try:
         head = token.split(".", 1)[0]
         header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidToken("malformed token") from exc
     if not isinstance(header, dict):
         raise InvalidToken("malformed token header")
     return header
 
 
-class KeyRing:
-    """core.ports.TokenSigner over the pool's keys: signs with the active key per use, verifies with any."""
+KeySource = Callable[[], Iterable[tuple[str, str, str]]]
+RELOAD_INTERVAL = 10.0  # seconds between two looks at the store for a kid this process does not know
 
-    def __init__(self, keys: Iterable[tuple[str, str, str]]) -> None:
-        """keys: (kid, use, private_pem); the last active key given per use signs."""
+
+class KeyRing:
+    """core.ports.TokenSigner over the pool's keys: signs with the active key per use, verifies with any
+    (a retired key keeps verifying, and stays in the JWKS, until its tokens have expired).
+
+    `reload` (bootstrap wires the store) gives the keys again: a token naming a kid this process has not
+    seen — another process rotated the keys (`userpool signing-keys rotate`) — makes it look, at most once
+    each RELOAD_INTERVAL seconds, so a stream of forged kids cannot make it read the store on every request.
+    """
+
+    def __init__(self, keys: Iterable[tuple[str, str, str]], *, reload: KeySource | None = None) -> None:
+        """keys: (kid, use, private_pem), retired keys first; the last key given per use signs."""
         self._by_kid: dict[str, RSAKey] = {}
         self._signing: dict[str, tuple[str, RSAKey]] = {}
+        self._reload = reload
+        self._reloaded_at = float("-inf")
+        self._lock = threading.Lock()
+        self._load(keys)
+
+    def _load(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        by_kid: dict[str, RSAKey] = {}
+        signing: dict[str, tuple[str, RSAKey]] = {}
         for kid, use, pem in keys:
-            key = RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
-            self._by_kid[kid] = key
-            self._signing[use] = (kid, key)
+            key = self._by_kid.get(kid) or RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+            by_kid[kid] = key
+            signing[use] = (kid, key)
+        self._by_kid, self._signing = by_kid, signing  # swapped whole: readers see one set or the other
+
+    def _known(self, kid: str) -> RSAKey | None:
+        key = self._by_kid.get(kid)
+        if key is not None or self._reload is None:
+            return key
+        with self._lock:
+            if time.monotonic() - self._reloaded_at >= RELOAD_INTERVAL:
+                self._reloaded_at = time.monotonic()
+                self._load(self._reload())
+        return self._by_kid.get(kid)
 
     def sign(self, claims: Mapping[str, object], use: TokenUse) -> str:
         kid, key = self._signing[use]
@@ -74,7 +105,7 @@ class KeyRing:
         if header.get("alg") not in ALGORITHMS:
             raise InvalidToken("algorithm not allowed")
         kid = header.get("kid")
-        key = self._by_kid.get(kid) if isinstance(kid, str) else None
+        key = self._known(kid) if isinstance(kid, str) and kid else None
         if key is None:
             raise InvalidToken("unknown signing key")
         try:

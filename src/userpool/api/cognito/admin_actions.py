@@ -21,7 +21,8 @@ from userpool.api.cognito.actions import (
     _validation_data,
 )
 from userpool.core.attributes import to_wire
-from userpool.core.flows import admin, admin_auth, admin_users, groups, listing, pool_info
+from userpool.core.errors import ResourceNotFoundException
+from userpool.core.flows import admin, admin_auth, admin_users, groups, identity_links, listing, pool_info
 from userpool.core.flows.mfa_settings import MfaSummary
 from userpool.core.model import Client, Group, User
 from userpool.service import UserPool
@@ -430,6 +431,27 @@ def list_user_pool_clients(pool: UserPool, body: Body) -> Body:
     return _page({"UserPoolClients": clients}, "NextToken", token)
 
 
+def _link_pool(pool: UserPool, body: Body) -> None:
+    if body["UserPoolId"] != pool.config.pool_id:
+        raise ResourceNotFoundException(f"User pool {body['UserPoolId']} does not exist.")
+
+
+def admin_link_provider_for_user(pool: UserPool, body: Body) -> Body:
+    _link_pool(pool, body)
+    pool.run(
+        identity_links.link_provider_for_user,
+        destination=_strings(body, "DestinationUser"),
+        source=_strings(body, "SourceUser"),
+    )
+    return {}
+
+
+def admin_disable_provider_for_user(pool: UserPool, body: Body) -> Body:
+    _link_pool(pool, body)
+    pool.run(identity_links.disable_provider_for_user, user=_strings(body, "User"))
+    return {}
+
+
 ADMIN_ACTIONS: dict[str, Handler] = {
     "AdminCreateUser": admin_create_user,
     "AdminGetUser": admin_get_user,
@@ -462,4 +484,6 @@ ADMIN_ACTIONS: dict[str, Handler] = {
     "DescribeUserPool": describe_user_pool,
     "DescribeUserPoolClient": describe_user_pool_client,
     "ListUserPoolClients": list_user_pool_clients,
+    "AdminLinkProviderForUser": admin_link_provider_for_user,
+    "AdminDisableProviderForUser": admin_disable_provider_for_user,
 }

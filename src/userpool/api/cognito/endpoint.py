@@ -15,9 +15,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.api.client_address import client_address
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
 from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
+from userpool.core import rate_limits
 from userpool.core.errors import (
     CognitoError,
     InternalErrorException,
@@ -35,6 +37,19 @@ TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
 HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
+
+# The actions each per-address rate limit counts (core/rate_limits.py); the others are not limited by address.
+RATE_LIMITED = {
+    "InitiateAuth": rate_limits.SIGN_IN,
+    "RespondToAuthChallenge": rate_limits.SIGN_IN,
+    "SignUp": rate_limits.SIGN_UP,
+    "ConfirmSignUp": rate_limits.SIGN_UP,
+    "ResendConfirmationCode": rate_limits.CODE_SEND,
+    "GetUserAttributeVerificationCode": rate_limits.CODE_SEND,
+    "VerifyUserAttribute": rate_limits.CODE_SEND,
+    "ForgotPassword": rate_limits.PASSWORD_RESET,
+    "ConfirmForgotPassword": rate_limits.PASSWORD_RESET,
+}
 
 
 def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None) -> Response:
@@ -64,6 +79,8 @@ def _parse(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise SerializationException("The request body is not valid JSON") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no real request is
+        raise SerializationException("The request body nests JSON too deeply") from None
     if not isinstance(body, dict):
         raise SerializationException("The request body must be a JSON object")
     return body
@@ -102,6 +119,9 @@ async def handle(request: Request) -> Response:
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())
+        limited = RATE_LIMITED.get(action)
+        if limited is not None:  # before validation: malformed requests spend tokens too
+            await run_in_threadpool(pool.limit, limited, client_address(request))
         shapes.validate(action, body)
         result = await run_in_threadpool(handler, pool, body)
         return _response(200, result, request_id)

@@ -11,12 +11,17 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from userpool.core import attributes as attrs
-from userpool.core import codes, tokens, triggers
+from userpool.core import codes, lockout, tokens, triggers
 from userpool.core.clients import check_client_secret, check_writable, get_client, readable
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password, verify_password
 from userpool.core.delivery import CodeDelivery, send_code
-from userpool.core.errors import CodeMismatchException, InvalidParameterException, NotAuthorizedException
+from userpool.core.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    LimitExceededException,
+    NotAuthorizedException,
+)
 from userpool.core.flows import mfa_settings
 from userpool.core.flows.mfa_settings import MfaSummary
 from userpool.core.identity import save_user
@@ -216,8 +221,10 @@ def get_user_auth_factors(ctx: Ctx, *, access_token: str) -> AuthFactors:
 
 def change_password(ctx: Ctx, *, access_token: str, previous: str | None, proposed: str) -> None:
     user = tokens.authenticate(ctx, access_token).user
+    lockout.check(ctx, lockout.SIGN_IN, user.sub, LimitExceededException(lockout.CODES_LOCKED_MESSAGE))
     if previous is None or not verify_password(ctx, user, previous):
-        raise NotAuthorizedException("Incorrect username or password.")
+        lockout.failed(ctx, lockout.SIGN_IN, user.sub)
+        raise NotAuthorizedException("Incorrect username or password.", keep_writes=True)
     set_password(ctx, user, proposed)
     save_user(ctx, user)
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from userpool.core import sign_in_events, tokens, triggers
+from userpool.core import lockout, sign_in_events, tokens, triggers
 from userpool.core.context import Ctx
 from userpool.core.errors import InvalidParameterException
 from userpool.core.flows import devices, mfa, new_password
@@ -102,6 +102,7 @@ def post_authentication(ctx: Ctx, done: Done, client_metadata: Mapping[str, str]
     """Every step passed: the post authentication trigger, before tokens or a web session (raising refuses
     the sign-in). `newDeviceUsed`: tracking is on and no remembered device proved itself."""
     progress = done.progress
+    lockout.succeeded(ctx, lockout.SIGN_IN, done.user.sub)  # a whole sign-in: the failures before it are forgotten
     new_device = ctx.pool.device_tracking and progress.channel == API and devices.STEP.name not in progress.passed
     triggers.post_authentication(
         ctx, client_id=done.client.id, user=done.user, new_device_used=new_device, client_metadata=client_metadata

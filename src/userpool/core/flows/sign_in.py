@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from userpool.core import sign_in_events, tokens, triggers
+from userpool.core import lockout, sign_in_events, tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import credentials_snapshot, verify_password
@@ -157,6 +157,8 @@ def password_sign_in(
     # hash gets the same answer whether or not the user exists (and no password reaches a trigger).
     check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)
+    if user is not None or client.prevent_user_existence_errors:
+        lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))  # before any work
     migrated = False
     if user is None and triggers.configured(ctx, "user_migration"):
         user = migration.migrate(
@@ -177,10 +179,10 @@ def password_sign_in(
         raise PasswordResetRequiredException("Password reset required for the user")
     before = credentials_snapshot(user)
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
-    if user is None:
-        raise NotAuthorizedException(WRONG)
-    if not ok:  # kept: the refusal is noted in the user's sign-in events (nothing else was written)
-        sign_in_events.record(ctx, user.sub, success=False, client_id=client.id, detail="wrong password")
+    if user is None or not ok:  # kept: the failure counted for lockout, and noted in the user's sign-in events
+        lockout.failed(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
+        if user is not None:
+            sign_in_events.record(ctx, user.sub, success=False, client_id=client.id, detail="wrong password")
         raise NotAuthorizedException(WRONG, keep_writes=True)
     if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
         raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
@@ -198,6 +200,7 @@ def _start_srp(
     user = find_user(ctx, username)
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
+    lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
     if user is not None and user.password_hash is None and user.status == UserStatus.RESET_REQUIRED:
         raise PasswordResetRequiredException("Password reset required for the user")  # imported without one
@@ -212,11 +215,14 @@ def _verify_srp(ctx: Ctx, client: Client, given: Answer, client_metadata: Metada
     secret_block = proof_answer(responses)
     pending = load_pending(ctx, client, given, secret_block)
     user_id = pending.state["user_id"]
-    if responses["USERNAME"].lower() != user_id.lower():
-        raise NotAuthorizedException(WRONG, keep_writes=True)
+    who = pending.user_sub or lockout.subject(ctx, None, pending.username)
+    lockout.check(ctx, lockout.SIGN_IN, who)
     try:
+        if responses["USERNAME"].lower() != user_id.lower():
+            raise NotAuthorizedException(WRONG, keep_writes=True)
         check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
     except NotAuthorizedException:
+        lockout.failed(ctx, lockout.SIGN_IN, who)
         if pending.user_sub and ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) is not None:
             sign_in_events.record(ctx, pending.user_sub, success=False, client_id=client.id, detail="wrong password")
         raise

@@ -143,7 +143,8 @@ class AdminRows:
 
     def put_access_key(self, key: AccessKey) -> None:
         secret = self._sealer.seal_text(key.secret, f"access_keys.secret/{key.id}")
-        self._conn.execute(_upsert(self._conn.dialect.name, t.access_keys, _values(key, secret=secret)))
+        values = _values(key, secret=secret)
+        self._conn.execute(_upsert(self._conn.dialect.name, t.access_keys, values), values)
 
     def get_access_key(self, key_id: str) -> AccessKey | None:
         row = self._conn.execute(sa.select(t.access_keys).where(t.access_keys.c.id == key_id)).first()

@@ -87,7 +87,8 @@ class ConsoleRows:
     # -- their sessions and the throttle -------------------------------------------------------------------
 
     def put_console_session(self, session: ConsoleSession) -> None:
-        self._conn.execute(_upsert(self._conn.dialect.name, t.console_sessions, _values(session)))
+        values = _values(session)
+        self._conn.execute(_upsert(self._conn.dialect.name, t.console_sessions, values), values)
 
     def get_console_session(self, id_hash: str) -> ConsoleSession | None:
         s = t.console_sessions
@@ -108,7 +109,8 @@ class ConsoleRows:
         return None if row is None else ConsoleThrottle(**row._asdict())
 
     def put_console_throttle(self, throttle: ConsoleThrottle) -> None:
-        self._conn.execute(_upsert(self._conn.dialect.name, t.console_throttle, _values(throttle)))
+        values = _values(throttle)
+        self._conn.execute(_upsert(self._conn.dialect.name, t.console_throttle, values), values)
 
     # -- the audit log -------------------------------------------------------------------------------------
 

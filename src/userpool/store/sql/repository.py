@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -32,12 +33,14 @@ from userpool.core.model import (
     AuthSession,
     Client,
     Device,
+    FederationState,
     Group,
     Message,
     OneTimeCode,
     Pool,
     RefreshToken,
     SigningKey,
+    Throttle,
     TokenSession,
     User,
     UserStatus,
@@ -109,6 +112,7 @@ _CLIENT_LISTS = (
     "callback_urls",
     "logout_urls",
     "allowed_oauth_scopes",
+    "allowed_oauth_flows",
     "read_attributes",
     "write_attributes",
 )
@@ -529,6 +533,10 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
             t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, f"signing_keys.private_pem/{key.kid}"))
         )
 
+    def delete_signing_key(self, pool_id: str, kid: str) -> None:
+        k = t.signing_keys
+        self._execute(sa.delete(k).where(k.c.pool_id == pool_id, k.c.kid == kid))
+
     # -- outgoing messages -----------------------------------------------------------------------------
 
     def add_message(self, message: Message) -> int:
@@ -594,13 +602,56 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         w = t.web_sessions
         return self._execute(sa.delete(w).where(w.c.pool_id == pool_id, w.c.user_sub == user_sub)).rowcount
 
+    # -- shared counters -------------------------------------------------------------------------------
+
+    def get_throttle(self, pool_id: str, key: str, *, lock: bool = False) -> Throttle | None:
+        """The counter, or None. With `lock`, a missing row is first created empty (count 0) so that the
+        row lock holds even for the first count: two processes counting the same key at once count one
+        after the other instead of both writing 1."""
+        th = t.throttles
+        where = (th.c.pool_id == pool_id, th.c.key == key)
+        if not lock:
+            row = self._one(sa.select(th).where(*where))
+            return None if row is None else Throttle(**row._asdict())
+        empty = {"pool_id": pool_id, "key": key, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
+        dialect = self._conn.dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(th).values(empty)
+        self._execute(insert.on_conflict_do_nothing(index_elements=["pool_id", "key"]))
+        row = self._one(sa.select(th).where(*where).with_for_update())
+        return None if row is None else Throttle(**row._asdict())
+
+    def put_throttle(self, throttle: Throttle) -> None:
+        self._put(t.throttles, _values(throttle))
+
+    def delete_throttle(self, pool_id: str, key: str) -> None:
+        th = t.throttles
+        self._execute(sa.delete(th).where(th.c.pool_id == pool_id, th.c.key == key))
+
+    # -- sign-ins sent to an external identity provider ------------------------------------------------
+
+    def put_federation_state(self, state: FederationState) -> None:
+        sealed = self._seal(_dumps(state.secrets), f"federation_states.secrets/{state.state_hash}")
+        self._put(t.federation_states, _values(state, secrets=sealed))
+
+    def take_federation_state(self, state_hash: str) -> FederationState | None:
+        """Delete and return in one statement, like authorization codes: a state comes back once."""
+        fs = t.federation_states
+        row = self._execute(sa.delete(fs).where(fs.c.state_hash == state_hash).returning(*fs.c)).first()
+        if row is None:
+            return None
+        r = row._asdict()
+        opened = self._open(r["secrets"], f"federation_states.secrets/{r['state_hash']}")
+        return FederationState(**{**r, "secrets": json.loads(opened)})
+
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
-        """Delete codes, sign-ins, authorization codes, web and console sessions whose `expires_at` is before
-        `now`, and token families that expired more than a day before `now`; returns the number of rows deleted."""
+        """Delete codes, sign-ins, authorization codes, web and console sessions and counters whose
+        `expires_at` is before `now`, and token families that expired more than a day before `now`; returns
+        the number of rows deleted."""
         deleted = 0
-        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions):
+        expiring = (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions)
+        for table in (*expiring, t.throttles, t.federation_states):
             deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
         ts = t.token_sessions
         deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount

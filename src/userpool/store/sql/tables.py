@@ -39,6 +39,7 @@ clients = sa.Table(
     sa.Column("callback_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("logout_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("allowed_oauth_scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("allowed_oauth_flows", sa.Text, nullable=False, server_default='["code"]'),  # JSON list
     sa.Column("access_token_validity", sa.Integer, nullable=False),
     sa.Column("id_token_validity", sa.Integer, nullable=False),
     sa.Column("refresh_token_validity", sa.Integer, nullable=False),
@@ -203,6 +204,19 @@ authorization_codes = sa.Table(
     sa.Column("nonce", sa.Text, nullable=False),
     sa.Index("ix_authorization_codes_user", "pool_id", "user_sub"),
     sa.Index("ix_authorization_codes_expires", "expires_at"),
+)
+
+federation_states = sa.Table(
+    "federation_states",
+    metadata,
+    sa.Column("state_hash", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("browser_hash", sa.Text, nullable=False),
+    sa.Column("secrets", sa.Text, nullable=False),  # sealed JSON: the app's request, nonce, PKCE verifier
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_federation_states_expires", "expires_at"),
 )
 
 web_sessions = sa.Table(
@@ -399,4 +413,18 @@ sign_in_events = sa.Table(
         ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_sign_in_events_user", ondelete="CASCADE"
     ),
     sa.Index("ix_sign_in_events_user", "pool_id", "user_sub", "id"),
+)
+
+# Shared counters (migration 0007): failed attempts per user (lockout) and token buckets per client address
+# (rate limits), so every server process sees the same counts.
+throttles = sa.Table(
+    "throttles",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("count", sa.Double, nullable=False),
+    sa.Column("stamp", sa.Double, nullable=False),
+    sa.Column("until", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_throttles_expires", "expires_at"),
 )
