@@ -169,11 +169,18 @@ ATTRIBUTE_NAMES = ["email", "phone_number", "name", "given_name", "email_verifie
 
 
 class Requests:
-    """Strategies for one pool's requests (`known` holds what the pool knows)."""
+    """Strategies for one pool's requests (`known` holds what the pool knows). With `garbage=False`, only
+    plausible requests: known and valid values, every required member — what gets past validation and
+    into the flows' success paths, which garbage rarely reaches."""
 
-    def __init__(self, known: Known) -> None:
+    def __init__(self, known: Known, *, garbage: bool = True) -> None:
         self.known = known
+        self.garbage = garbage
         self._cache: dict[tuple[str, int], st.SearchStrategy[Any]] = {}
+
+    def _mix(self, *choices: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+        """`choices`, and (unless only plausible requests are wanted) junk."""
+        return st.one_of(*choices, junk) if self.garbage else st.one_of(*choices)
 
     def body(self, action: str) -> st.SearchStrategy[Any]:
         if action in extensions.EXTENSIONS:
@@ -183,12 +190,14 @@ class Requests:
             )
         shape = model()["operations"][action]
         # Mostly a structure (maybe missing required members); sometimes a JSON value of another kind.
-        return st.one_of(self.shape(shape, 0), self.shape(shape, 0), self.shape(shape, 0), junk)
+        return self._mix(self.shape(shape, 0), self.shape(shape, 0), self.shape(shape, 0))
 
     def member(self, name: str, fallback: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         known = self.known.get(ALIASES.get(name, name))
         if not known:
             return fallback
+        if not self.garbage:
+            return st.one_of(st.sampled_from(known), st.sampled_from(known), st.sampled_from(known), fallback)
         return st.one_of(st.sampled_from(known), st.sampled_from(known), fallback)
 
     def shape(self, name: str, depth: int) -> st.SearchStrategy[Any]:
@@ -218,30 +227,36 @@ class Requests:
 
             drops = st.frozensets(st.sampled_from(sorted(required)), max_size=2) if required else st.just(frozenset())
             choices = [st.tuples(whole, st.just(frozenset()), st.just({})).map(assemble)] * 3
+            if not self.garbage:
+                return st.one_of(*choices)
             choices.append(st.tuples(whole, drops, extra).map(assemble))
             return st.one_of(*choices, junk)
         if kind == "list":
             most = min(shape.get("max", 5), 5)
             member = shape["member"]
             items = self.attribute() if member == "AttributeType" else self.shape(member, depth + 1)
-            return st.one_of(st.lists(items, max_size=most), st.lists(items, max_size=most), junk)
+            return self._mix(st.lists(items, max_size=most), st.lists(items, max_size=most))
         if kind == "map":
-            values = st.one_of(self.shape(shape["value"], depth + 1), st.none())
+            values = self._mix(self.shape(shape["value"], depth + 1), st.none())
             anything = st.dictionaries(st.text(max_size=10), values, max_size=4)
             named = self.named_keys(name)
             if not named:
-                return st.one_of(anything, anything, junk)
+                return self._mix(anything, anything)
             # Each known key with a value fit for it (USERNAME: a user the pool has), and a few unknown keys.
-            known = st.fixed_dictionaries({}, optional={k: st.one_of(self.member(k, values), st.none()) for k in named})
+            known = st.fixed_dictionaries({}, optional={k: self._mix(self.member(k, values)) for k in named})
+            if not self.garbage:
+                return known
             return st.one_of(known, known, known, st.tuples(known, anything).map(lambda t: {**t[1], **t[0]}), junk)
         if kind == "string":
+            if not self.garbage:
+                return self.valid_string(name, shape)
             return st.one_of(self.valid_string(name, shape), self.valid_string(name, shape), nasty_text, junk)
         if kind in ("integer", "long"):
             low, high = shape.get("min", -(2**31)), shape.get("max", 2**31)
-            return st.one_of(st.integers(low, high), st.integers(low - 2, high + 2), junk)
+            return self._mix(st.integers(low, high), st.integers(low, high), st.integers(low - 2, high + 2))
         if kind == "boolean":
-            return st.one_of(st.booleans(), st.booleans(), junk)
-        return junk
+            return self._mix(st.booleans(), st.booleans())
+        return junk if self.garbage else st.none()
 
     @staticmethod
     def named_keys(name: str) -> list[str]:
@@ -252,6 +267,11 @@ class Requests:
         return []
 
     def attribute(self) -> st.SearchStrategy[Any]:
+        if not self.garbage:
+            return st.fixed_dictionaries(
+                {"Name": st.sampled_from(ATTRIBUTE_NAMES)},
+                optional={"Value": st.sampled_from(["a@example.com", "+14155550123", "Ada", "true", "en"])},
+            )
         names = st.one_of(st.sampled_from(ATTRIBUTE_NAMES), nasty_text)
         values = st.one_of(
             st.sampled_from(["a@example.com", "+14155550123", "Ada", "true", "false", ""]), nasty_text, st.none()
