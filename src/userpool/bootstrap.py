@@ -71,3 +71,38 @@ def _warm(config: PoolConfig) -> None:
     blocklist = config.password_policy.blocklist
     if isinstance(blocklist, Blocklist):
         threading.Thread(target=blocklist.load, name="userpool-blocklist", daemon=True).start()
+
+
+def attach_pool(
+    store: Store,
+    defn: AuthDefinition,
+    *,
+    endpoint: str,
+    master_key: bytes,
+    courier: Courier,
+    secrets: Mapping[str, str] | None = None,
+) -> UserPool | None:
+    """The pool a server deployed in `store` for `defn`, wired to run flows — without deploying anything
+    (an admin command must not change the pool the server serves). None when no pool is there yet."""
+    with store.begin() as tx:
+        pools = list(tx.list_pools())
+        found = next((p for p in pools if p.name == defn.name), pools[0] if len(pools) == 1 else None)
+        if found is None:
+            return None
+        clients = list(tx.list_clients(found.id))
+    default = next((c for c in clients if c.name == f"{defn.name}-web"), clients[0] if clients else None)
+    pool_id = found.id
+    signer = KeyRing(signing_keys.keys_of(store, pool_id), reload=lambda: signing_keys.keys_of(store, pool_id))
+    issuer = f"{endpoint.rstrip('/')}/{pool_id}"
+    return UserPool(
+        config=pool_config(defn, pool_id=pool_id, region=found.region, issuer=issuer, secrets=secrets),
+        store=store,
+        clock=SystemClock(),
+        random=SystemRandom(),
+        hasher=Argon2Hasher(),
+        keyed=HmacKeyed(master_key),
+        signer=signer,
+        courier=courier,
+        default_client_id=default.id if default else "",
+        triggers=ThreadTriggerRunner(),
+    )

@@ -15,6 +15,12 @@ import pytest
 
 from tests.support.admin_sandbox import RESOURCE
 from tests.support.sandbox import PASSWORD, userpool_command, write_app
+from userpool.bootstrap import open_pool
+from userpool.courier import SandboxCourier
+from userpool.crypto.sealing import Sealer
+from userpool.definition import load_definition
+from userpool.definition.changes import SERVE_WAYS_FORWARD
+from userpool.store import open_store
 
 MASTER_KEY = base64.b64encode(bytes(range(32))).decode()
 
@@ -144,6 +150,19 @@ def test_against_serves_database(tmp_path: Path) -> None:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return _run(app, *args, "--dir", str(app), "--database-url", url, env=env)
+
+    before = run("keys", "list")  # nothing deployed there yet: the command says so and changes nothing
+    assert before.returncode == 1 and "start `userpool serve` once" in before.stderr
+    # what `userpool serve` does at start-up: deploy the definition into its database
+    key = base64.b64decode(MASTER_KEY)
+    store = open_store(url, Sealer(key))
+    try:
+        open_pool(
+            store, load_definition(app), endpoint="http://127.0.0.1:8000", master_key=key, courier=SandboxCourier(),
+            ways_forward=SERVE_WAYS_FORWARD,
+        )  # fmt: skip
+    finally:
+        store.close()
 
     made = run("keys", "create", "--json")
     assert made.returncode == 0, made.stderr

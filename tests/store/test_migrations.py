@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from userpool.core.store import UserQuery
 from userpool.store.sql import migrate, tables
 from userpool.store.sql.engine import alembic_config
 from userpool.store.sql.tables import metadata
@@ -82,6 +83,10 @@ def test_upgrading_an_older_database_keeps_its_data(backend: Backend) -> None:
     with store.begin() as tx:
         assert tx.find_user(r.POOL, "email:ada@example.com") is not None
         assert tx.list_groups(r.POOL) == []
+        # 0006 indexed the users already there: ListUsers' search finds them
+        found = tx.list_users(r.POOL, UserQuery("email", "ada@example.com")).items
+        assert [u.sub for u in found] == ["sub-1"]
+        assert [u.sub for u in tx.list_users(r.POOL, UserQuery("status", "disabled")).items] == ["sub-1"]
 
 
 def test_codes_from_before_0004_start_with_a_full_send_bucket(backend: Backend) -> None:

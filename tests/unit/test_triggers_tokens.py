@@ -10,7 +10,7 @@ import pytest
 
 from tests.support.pool import PoolHarness
 from userpool.core import errors, triggers
-from userpool.core.flows import account, sign_in
+from userpool.core.flows import account, groups, sign_in
 from userpool.definition import DefinitionError, define_auth
 
 
@@ -83,6 +83,41 @@ def test_group_override_replaces_groups_in_both_tokens(pool_with: Callable[..., 
         claims = _claims(h, token)
         assert claims["cognito:groups"] == ["admins"] and claims["cognito:roles"] == [role]
         assert claims["cognito:preferred_role"] == role
+
+
+def test_the_trigger_sees_the_users_groups_and_may_still_replace_them(
+    pool_with: Callable[..., PoolHarness],
+) -> None:
+    """The groups a user is in reach the trigger's groupConfiguration (by precedence, with their roles); an
+    answer without groupOverrideDetails keeps them in the tokens, one with it replaces them."""
+    keep = PreToken({"claimsOverrideDetails": {"claimsToAddOrOverride": {"tenant": "acme"}}})
+    h = pool_with(pre_token_generation=keep)
+    pool_id = h.pool.config.pool_id
+    h.confirmed_user("ada@example.com")
+    role = "arn:aws:iam::123456789012:role/ops"
+    h.pool.run(groups.create_group, user_pool_id=pool_id, name="readers", precedence=9)
+    h.pool.run(groups.create_group, user_pool_id=pool_id, name="ops", precedence=1, role_arn=role)
+    for name in ("readers", "ops"):
+        h.pool.run(groups.add_user_to_group, user_pool_id=pool_id, username="ada@example.com", group_name=name)
+    result = h.password_sign_in("ada@example.com")
+    assert keep.events[-1]["request"]["groupConfiguration"] == {
+        "groupsToOverride": ["ops", "readers"],
+        "iamRolesToOverride": [role],
+        "preferredRole": role,
+    }
+    id_token = _claims(h, result.id_token)
+    assert id_token["cognito:groups"] == ["ops", "readers"] and id_token["cognito:preferred_role"] == role
+    assert id_token["tenant"] == "acme" and _claims(h, result.access_token)["cognito:groups"] == ["ops", "readers"]
+    override = {"groupOverrideDetails": {"groupsToOverride": ["guests"]}}
+    h2 = pool_with(pre_token_generation=PreToken({"claimsOverrideDetails": override}))
+    h2.confirmed_user("bob@example.com")
+    h2.pool.run(groups.create_group, user_pool_id=h2.pool.config.pool_id, name="ops", role_arn=role)
+    h2.pool.run(
+        groups.add_user_to_group, user_pool_id=h2.pool.config.pool_id, username="bob@example.com", group_name="ops"
+    )
+    replaced = _claims(h2, h2.password_sign_in("bob@example.com").id_token)
+    assert replaced["cognito:groups"] == ["guests"]
+    assert "cognito:roles" not in replaced and "cognito:preferred_role" not in replaced
 
 
 @pytest.mark.parametrize(

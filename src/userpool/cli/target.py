@@ -3,14 +3,16 @@
     --dir APP [--identifier NAME]       the sandbox of that app folder (.amplify/userpool/<NAME>/pool.db)
     --database-url URL                  serve's database; USERPOOL_MASTER_KEY and the secrets as for serve
 
-Either way the definition is loaded and deployed exactly as the server does at start (a no-op when it has
-not changed), so a command sees the very pool the server serves and runs the same flows through
-`UserPool.run`. Commands may run while the server runs: each is a few short units of work.
+Either way the command attaches to the pool the server deployed, without deploying anything itself (an
+operator's command must never change the pool the server serves, whatever definition it was run next to):
+the definition is read for the pool's rules only (attributes, password policy, templates, triggers). Flows
+run through `UserPool.run`, as the server runs them; commands may run while the server runs.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +21,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from userpool.bootstrap import DEFAULT_REGION, open_pool
+from userpool.bootstrap import attach_pool
 from userpool.cli.paths import SandboxPaths, default_identifier
 from userpool.core.model import Message
 from userpool.courier import describe
@@ -27,7 +29,6 @@ from userpool.courier.delivery import courier_for
 from userpool.courier.senders import SenderSettingsError
 from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, load_or_create_master_key, master_key_from_env
 from userpool.definition import DefinitionError, load_definition
-from userpool.definition.changes import SANDBOX_WAYS_FORWARD, SERVE_WAYS_FORWARD
 from userpool.definition.secrets import (
     EnvironmentSecrets,
     SandboxSecrets,
@@ -38,6 +39,7 @@ from userpool.definition.secrets import (
 from userpool.service import UserPool
 from userpool.store import open_store
 
+IDENTIFIER = re.compile(r"^[a-zA-Z0-9-]{1,15}$")  # as `userpool sandbox` (ampx's rule)
 SANDBOX_ENDPOINT = "http://127.0.0.1:7429"
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -64,7 +66,7 @@ def _echo(message: Message) -> None:
 
 @contextmanager
 def open_target(app_dir: Path, identifier: str | None, database_url: str | None) -> Iterator[UserPool]:
-    """The pool the options name, deployed and wired; closed afterwards."""
+    """The pool the options name, as the server deployed it, wired to run flows; closed afterwards."""
     try:
         defn = load_definition(app_dir.resolve())
     except DefinitionError as err:
@@ -79,17 +81,20 @@ def open_target(app_dir: Path, identifier: str | None, database_url: str | None)
             source = EnvironmentSecrets(os.environ, secrets_file=Path(path) if path else None)
         except SecretStoreError as err:
             raise fail(str(err)) from None
-        url, sandbox, ways_forward = database_url, False, SERVE_WAYS_FORWARD
+        url, sandbox = database_url, False
         endpoint = os.environ.get("USERPOOL_ENDPOINT", "http://127.0.0.1:8000")
-        region = os.environ.get("USERPOOL_REGION", DEFAULT_REGION)
+        start = "start `userpool serve` once (it deploys the definition)"
     else:
-        paths = SandboxPaths(app_dir.resolve(), identifier or default_identifier())
+        name = identifier or default_identifier()
+        if not IDENTIFIER.fullmatch(name):
+            raise fail(f"--identifier must be 1-15 letters, digits or '-', got {name!r}", 2)
+        paths = SandboxPaths(app_dir.resolve(), name)
         if not paths.database.exists():
             raise fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first (or give --database-url).")
         key = load_or_create_master_key(paths.master_key)
         source = SandboxSecrets(paths.app_dir, paths.identifier)
-        url, sandbox, ways_forward = paths.database_url, True, SANDBOX_WAYS_FORWARD
-        endpoint, region = SANDBOX_ENDPOINT, DEFAULT_REGION
+        url, sandbox = paths.database_url, True
+        endpoint, start = SANDBOX_ENDPOINT, "run `userpool sandbox` first"
     try:
         secrets = resolve_secrets(defn, source)
         courier = courier_for(defn.senders, secrets, sandbox=sandbox, echo=_echo)
@@ -97,12 +102,13 @@ def open_target(app_dir: Path, identifier: str | None, database_url: str | None)
         raise fail(str(err)) from None
     store = open_store(url, Sealer(key))
     try:
-        pool, _ = open_pool(
-            store, defn, endpoint=endpoint, master_key=key, courier=courier, region=region, ways_forward=ways_forward
-        )
+        pool = attach_pool(store, defn, endpoint=endpoint, master_key=key, courier=courier, secrets=secrets)
     except DefinitionError as err:
         store.close()
         raise fail(str(err)) from None
+    if pool is None:
+        store.close()
+        raise fail(f"No user pool for {defn.name} in this database yet: {start}.")
     try:
         yield pool
     finally:

@@ -166,9 +166,11 @@ def update_user_attributes(
     attributes: dict[str, str],
     client_metadata: Mapping[str, str] | None = None,
 ) -> User:
-    """AdminUpdateUserAttributes. Administrators may set `email_verified` / `phone_number_verified`. A new
-    email or phone given without its flag becomes the (unverified) value at once, and gets a verification
-    code when the pool verifies that attribute."""
+    """AdminUpdateUserAttributes. Administrators may set `email_verified` / `phone_number_verified`: a new
+    email or phone given with its flag "true" takes effect verified. Without it, the rules of
+    UpdateUserAttributes apply: a verified value the pool verifies stays active until the new one is verified
+    with the code sent to it; otherwise the new value replaces it, unverified (and gets a code if the pool
+    verifies it)."""
     user = get(ctx, user_pool_id, username)
     values = dict(attributes)
     flags: dict[str, str] = {k: values.pop(k) for k in ("email_verified", "phone_number_verified") if k in values}
@@ -179,17 +181,30 @@ def update_user_attributes(
     attrs.check_client_write(ctx.pool, values, existing=user.attributes)
     to_verify = []
     for name, value in values.items():
-        changed = user.attributes.get(name) != value
-        user.attributes[name] = value
-        if name in attrs.VERIFIABLE and changed:
+        if name not in attrs.VERIFIABLE:
+            user.attributes[name] = value
+            continue
+        flag = attrs.verified_flag(name)
+        if user.attributes.get(name) == value:
+            user.pending_attributes.pop(name, None)  # changed back: nothing left to verify
+            continue
+        if flags.get(flag) == "true":
+            user.attributes[name], user.attributes[flag] = value, "true"
             user.pending_attributes.pop(name, None)
-            flag = attrs.verified_flag(name)
-            user.attributes[flag] = flags.get(flag, "false")
-            if user.attributes[flag] == "false" and name in ctx.pool.auto_verified_attributes:
-                to_verify.append((name, value))
-    for flag, value in flags.items():
+            codes.revoke(ctx, user, f"verify:{name}")
+            continue
+        verified = user.attributes.get(flag) == "true"
+        if verified and name in ctx.pool.auto_verified_attributes:
+            user.pending_attributes[name] = value  # the verified value keeps working meanwhile
+        else:
+            user.attributes[name], user.attributes[flag] = value, "false"
+        if name in ctx.pool.auto_verified_attributes:
+            to_verify.append((name, value))
+    for flag, value in flags.items():  # a flag alone (or with an unchanged value) sets the current value's
         attribute = flag.removesuffix("_verified")
-        if attribute not in values and user.attributes.get(attribute):
+        if user.attributes.get(attribute) and (
+            attribute not in values or user.attributes[attribute] == values[attribute]
+        ):
             user.attributes[flag] = value
     save_user(ctx, user)
     t = ctx.pool.templates

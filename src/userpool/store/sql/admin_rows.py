@@ -33,6 +33,25 @@ def _after_prefix(prefix: str) -> str | None:
     return None
 
 
+def search_statement(pool_id: str, query: UserQuery) -> sa.Select[Any]:
+    """One page of a search: a key range of `user_search`'s primary key, in its order, joined to `users`."""
+    u, s = t.users, t.user_search
+    joined = u.join(s, sa.and_(s.c.pool_id == u.c.pool_id, s.c.user_sub == u.c.sub))
+    stmt = sa.select(u, s.c.value.label("_search_value")).select_from(joined)
+    stmt = stmt.where(s.c.pool_id == pool_id, s.c.attribute == query.attribute)
+    if query.prefix:
+        stmt = stmt.where(s.c.value >= query.value)
+        upper = _after_prefix(query.value)
+        if upper is not None:
+            stmt = stmt.where(s.c.value < upper)
+    else:
+        stmt = stmt.where(s.c.value == query.value)
+    if query.after is not None:
+        value, sub = json.loads(query.after)
+        stmt = stmt.where(sa.tuple_(s.c.value, s.c.user_sub) > sa.tuple_(sa.literal(value), sa.literal(sub)))
+    return stmt.order_by(s.c.value, s.c.user_sub).limit(query.limit + 1)
+
+
 class AdminRows:
     """Mixed into `SqlTx`, which provides the connection, the sealer and `_user`."""
 
@@ -62,7 +81,7 @@ class AdminRows:
     def list_users(self, pool_id: str, query: UserQuery) -> Page[User]:
         """One page of the pool's users (see `core.store.UserQuery`); `limit` + 1 rows are read to know
         whether another page follows."""
-        u, s = t.users, t.user_search
+        u = t.users
         if query.attribute is None:
             stmt = sa.select(u).where(u.c.pool_id == pool_id)
             if query.after is not None:
@@ -71,20 +90,7 @@ class AdminRows:
             users = [self._user_row(row) for row in rows[: query.limit]]
             more = len(rows) > query.limit
             return Page(users, users[-1].sub if more and users else None)
-        joined = u.join(s, sa.and_(s.c.pool_id == u.c.pool_id, s.c.user_sub == u.c.sub))
-        stmt = sa.select(u, s.c.value.label("_search_value")).select_from(joined)
-        stmt = stmt.where(s.c.pool_id == pool_id, s.c.attribute == query.attribute)
-        if query.prefix:
-            stmt = stmt.where(s.c.value >= query.value)
-            upper = _after_prefix(query.value)
-            if upper is not None:
-                stmt = stmt.where(s.c.value < upper)
-        else:
-            stmt = stmt.where(s.c.value == query.value)
-        if query.after is not None:
-            value, sub = json.loads(query.after)
-            stmt = stmt.where(sa.tuple_(s.c.value, s.c.user_sub) > sa.tuple_(sa.literal(value), sa.literal(sub)))
-        rows = list(self._conn.execute(stmt.order_by(s.c.value, s.c.user_sub).limit(query.limit + 1)))
+        rows = list(self._conn.execute(search_statement(pool_id, query)))
         page = rows[: query.limit]
         users = [self._user_from({k: v for k, v in row._asdict().items() if k != "_search_value"}) for row in page]
         last = page[-1] if page else None
