@@ -34,9 +34,21 @@ def model() -> dict[str, Any]:
 
 @cache
 def cognito_error_names() -> frozenset[str]:
-    """Every exception Cognito's model declares, plus the two the JSON protocol itself answers with."""
+    """Every exception Cognito's model declares, plus those the JSON protocol itself answers with and AWS's
+    common SigV4 refusals (the admin actions must be signed)."""
     service = botocore.session.get_session().get_service_model("cognito-idp")
-    return frozenset({s.name for s in service.error_shapes} | {"SerializationException", "UnknownOperationException"})
+    return frozenset({s.name for s in service.error_shapes} | PROTOCOL_ERRORS | SIGV4_ERRORS)
+
+
+PROTOCOL_ERRORS = frozenset({"SerializationException", "UnknownOperationException"})
+SIGV4_ERRORS = frozenset(
+    {
+        "MissingAuthenticationTokenException",
+        "IncompleteSignatureException",
+        "InvalidSignatureException",
+        "UnrecognizedClientException",
+    }
+)
 
 
 def all_actions() -> list[str]:
@@ -44,7 +56,9 @@ def all_actions() -> list[str]:
 
 
 def supported_actions() -> list[str]:
+    """The app-facing (unsigned) actions this server answers."""
     return sorted(ACTIONS)
+
 
 
 def extension_actions() -> list[str]:
