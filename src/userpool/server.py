@@ -11,6 +11,7 @@ from starlette.routing import BaseRoute, Route
 
 from userpool.api import sandbox, wellknown
 from userpool.api.cognito import endpoint as cognito
+from userpool.crypto.passwords import share_one_malloc_arena
 from userpool.service import UserPool
 
 # What browsers running Amplify or amazon-cognito-identity-js send and read (cognito-protocol §8.3).
@@ -34,6 +35,7 @@ async def health(request: Request) -> Response:
 
 
 def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+    share_one_malloc_arena()  # before any flow thread starts: bounds argon2id's memory (crypto/passwords.py)
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),

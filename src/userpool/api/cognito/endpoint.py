@@ -11,12 +11,12 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
+from userpool.api.threads import run_sync
 from userpool.core.errors import (
     CognitoError,
     InternalErrorException,
@@ -75,7 +75,7 @@ async def handle(request: Request) -> Response:
             if extension is None:
                 raise UnknownOperationException(f"Unknown operation {target}")
             body = _parse(await request.body())
-            return _response(200, await run_in_threadpool(extension, pool, body), request_id)
+            return _response(200, await run_sync(extension, pool, body), request_id)
         if not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException(f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>")
         action = target[len(TARGET_PREFIX) :]
@@ -86,7 +86,7 @@ async def handle(request: Request) -> Response:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())
         shapes.validate(action, body)
-        result = await run_in_threadpool(handler, pool, body)
+        result = await run_sync(handler, pool, body)
         return _response(200, result, request_id)
     except CognitoError as err:
         return error_response(err, request_id)
