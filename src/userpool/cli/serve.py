@@ -31,6 +31,7 @@ from userpool.store import open_store
 from userpool.web import hosted_routes
 
 console = Console(highlight=False, soft_wrap=True)
+WORKER_HEALTHCHECK_S = 30
 
 
 def _settings() -> tuple[Path, str, str, str, bytes]:
@@ -146,7 +147,15 @@ def serve(
         console.print(f"Cannot listen on {host}:{port}: {exc.strerror}.", style="red")
         raise typer.Exit(1) from None
     config = uvicorn.Config(
-        "userpool.cli.serve:create_app", factory=True, workers=workers, log_level="warning", lifespan="off"
+        "userpool.cli.serve:create_app",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        lifespan="off",
+        # uvicorn's supervisor kills a worker that does not answer its ping within this many seconds, and a
+        # new worker answers only once it has imported everything and deployed: past uvicorn's 5 s default
+        # on a busy machine, so workers were killed and restarted without end (measured at load 14, 2 cores).
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()
