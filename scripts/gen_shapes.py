@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Regenerate src/userpool/api/cognito/shapes.json from botocore's Cognito model (run after a botocore upgrade).
 
-Keeps only what request validation needs: types, required members, lengths, ranges, enums and patterns.
-Java-style \\p{..} classes become Python `re` classes; a pattern that still will not compile is dropped and
-listed on stderr (the core checks those values itself).
+Keeps only what request validation needs: types, required members, lengths, ranges, enums, patterns and
+which shapes are sensitive; and which operations AWS accepts unsigned (`authtype: none`: the app-facing
+ones) — every other one must carry a SigV4 signature made with an access key. Each pattern is kept as
+botocore writes it (`pattern`, shown in messages) and as a Python `re` (`regex`: Java-style \\p{..} classes
+become Python classes); a pattern that still will not compile is dropped and listed on stderr (the core
+checks those values itself).
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ def main() -> int:
             py = translate(s["pattern"])
             try:
                 re.compile(py)
-                out["pattern"] = py
+                # botocore's text goes in the messages, as Cognito shows it; the translation does the matching
+                out["pattern"] = s["pattern"]
+                out["regex"] = py
             except re.error:
                 print(f"dropped pattern of {name}: {s['pattern']}", file=sys.stderr)
         if s.get("sensitive"):
@@ -69,7 +74,10 @@ def main() -> int:
             visit(s["value"]["shape"])
 
     operations = {}
+    unsigned = []
     for op, spec in sorted(model["operations"].items()):
+        if spec.get("authtype") == "none" or spec.get("auth") == ["smithy.api#noAuth"]:
+            unsigned.append(op)
         if "input" in spec:
             operations[op] = spec["input"]["shape"]
             visit(spec["input"]["shape"])
@@ -77,6 +85,7 @@ def main() -> int:
     doc = {
         "source": f"botocore {botocore.__version__} cognito-idp 2016-04-18",
         "operations": operations,
+        "unsigned": unsigned,
         "shapes": dict(sorted(keep.items())),
     }
     target.write_text(json.dumps(doc, indent=0, sort_keys=False) + "\n")

@@ -8,11 +8,14 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from userpool.api import sandbox, wellknown
+from userpool.api.client_address import Network, client_address
 from userpool.api.cognito import endpoint as cognito
+from userpool.core.context import Origin
 from userpool.crypto.passwords import share_one_malloc_arena
-from userpool.service import UserPool
+from userpool.service import ORIGIN, UserPool
 
 # What browsers running Amplify or amazon-cognito-identity-js send and read (cognito-protocol §8.3).
 CORS_HEADERS = [
@@ -34,7 +37,36 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok", "user_pool_id": pool.config.pool_id})
 
 
-def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+class OriginMiddleware:
+    """Notes each request's client address and user agent for the flows it runs (`service.ORIGIN`): the
+    console's audit log and the users' sign-in events say where a change or a sign-in came from. The address
+    is the one the rate limits count (`api/client_address.py`: the peer, or X-Forwarded-For from a trusted
+    proxy)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        agent = next((v for k, v in scope.get("headers", []) if k == b"user-agent"), b"")
+        origin = Origin(ip=client_address(Request(scope)), user_agent=agent.decode("latin-1")[:512])
+        token = ORIGIN.set(origin)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            ORIGIN.reset(token)
+
+
+def build_app(
+    pool: UserPool,
+    *,
+    sandbox_mode: bool,
+    extra_routes: list[BaseRoute] | None = None,
+    trusted_proxies: tuple[Network, ...] = (),
+) -> Starlette:
+    """`trusted_proxies`: peers whose X-Forwarded-For names the client (api/client_address.py)."""
     share_one_malloc_arena()  # before any flow thread starts: bounds argon2id's memory (crypto/passwords.py)
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
@@ -48,6 +80,7 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
     app = Starlette(
         routes=routes,
         middleware=[
+            Middleware(OriginMiddleware),
             Middleware(
                 CORSMiddleware,
                 allow_origins=["*"],
@@ -55,9 +88,10 @@ def build_app(pool: UserPool, *, sandbox_mode: bool, extra_routes: list[BaseRout
                 allow_headers=CORS_HEADERS,
                 expose_headers=EXPOSE_HEADERS,
                 max_age=600,
-            )
+            ),
         ],
     )
     app.state.pool = pool
     app.state.sandbox = sandbox_mode
+    app.state.trusted_proxies = trusted_proxies
     return app

@@ -14,15 +14,21 @@ See `store/sql/engine.py` for why this cannot lose an update.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
+from userpool.core import rate_limits
 from userpool.core.config import PoolConfig
-from userpool.core.context import Ctx
+from userpool.core.context import Ctx, Origin
 from userpool.core.errors import CognitoError, StoreBusy, StoreRetry, TooManyRequestsException
-from userpool.core.ports import Clock, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
+from userpool.core.ports import Clock, Counters, Keyed, PasswordHasher, Random, TokenSigner, TriggerRunner
 from userpool.core.store import Store
 from userpool.courier import Courier
+
+# Where the current request came from: set by the server's middleware (server.py), read into each Ctx.
+# A context variable, so it follows the request onto the worker thread that runs the flow.
+ORIGIN: ContextVar[Origin] = ContextVar("userpool_origin", default=Origin())  # noqa: B039 - frozen, shared
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -42,6 +48,13 @@ class UserPool:
     courier: Courier
     default_client_id: str
     triggers: TriggerRunner | None = None  # runs the definition's triggers (bootstrap wires a thread runner)
+    counters: Counters | None = None  # shared counters elsewhere than the store (Redis); None: the store's
+
+    def limit(self, action: str, address: str) -> None:
+        """Spend a token of `address`'s bucket for a class of `action` (core/rate_limits.py), in a unit of
+        work of its own, so it stays spent whatever the action then does. Refusal: the class's error."""
+        if action in self.config.security.rate_limits and address:
+            self.run(rate_limits.take, action=action, address=address)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
         config = self.config  # one request sees one definition, even across a redeploy
@@ -76,6 +89,8 @@ class UserPool:
                 keyed=self.keyed,
                 signer=self.signer,
                 triggers=self.triggers,
+                origin=ORIGIN.get(),
+                shared=self.counters,
             )
             try:
                 result = flow(ctx, *args, **kwargs)
@@ -121,6 +136,9 @@ class _RememberingHasher:
 
     def needs_rehash(self, encoded: str) -> bool:
         return self._inner.needs_rehash(encoded)
+
+    def scheme(self, encoded: str) -> str | None:
+        return self._inner.scheme(encoded)
 
     def burn(self, password: str) -> None:
         if password not in self._burned:

@@ -13,6 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from pycognito import Cognito
+from pycognito.aws_srp import AWSSRP
 
 from tests.support.sandbox import PASSWORD, Sandbox, start_sandbox, unique_email, userpool_command
 from userpool.core.clients import secret_hash
@@ -28,6 +29,7 @@ auth = define_auth(
          "access_token_validity": 300, "read_attributes": ["email", "given_name"],
          "write_attributes": ["email", "given_name"]},
         {"name": "rotating", "auth_flows": ["USER_PASSWORD_AUTH"], "refresh_token_rotation": True},
+        {"name": "private", "generate_secret": True, "auth_flows": ["USER_SRP_AUTH", "USER_PASSWORD_AUTH"]},
     ],
 )
 """
@@ -83,6 +85,7 @@ def test_outputs_and_cli_name_the_clients(box: Sandbox, clients: dict[str, dict[
     assert box.outputs["custom"]["userpool"]["clients"] == {
         "backend": clients["backend"]["client_id"],
         "rotating": clients["rotating"]["client_id"],
+        "private": clients["private"]["client_id"],
     }
     assert len(clients["backend"]["secret"]) == 51 and clients["rotating"]["secret"] is None
     assert "secret" not in json.dumps(box.outputs)
@@ -236,3 +239,85 @@ def test_rotation_and_reuse_detection(box: Sandbox, cognito: Any, clients: dict[
     with pytest.raises(ClientError) as signed_out:
         cognito.get_user(AccessToken=third["AccessToken"])
     assert _code(signed_out) == ("NotAuthorizedException", "Access Token has been revoked")
+
+
+def _refusal(call: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as err:
+        call()
+    return _code(err)
+
+
+def _srp_a(box: Sandbox, username: str) -> str:
+    srp = AWSSRP(username=username, password=PASSWORD, pool_id=box.pool_id, client_id="x", client=object())
+    return str(srp.get_auth_params()["SRP_A"])
+
+
+def _secret_client_calls(box: Sandbox, cognito: Any, client_id: str, username: str, proof: dict[str, str]) -> Any:
+    """Every unsigned action that takes a user name and a SECRET_HASH, with the given proof (or none)."""
+    hashed = {"SECRET_HASH": proof["SecretHash"]} if proof else {}
+    return {
+        "USER_PASSWORD_AUTH": lambda: cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": username, "PASSWORD": PASSWORD, **hashed},
+        ),
+        "USER_SRP_AUTH": lambda: cognito.initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_SRP_AUTH",
+            AuthParameters={"USERNAME": username, "SRP_A": _srp_a(box, username), **hashed},
+        ),
+        "SignUp": lambda: cognito.sign_up(ClientId=client_id, Username=username, Password=PASSWORD, **proof),
+        "ConfirmSignUp": lambda: cognito.confirm_sign_up(
+            ClientId=client_id, Username=username, ConfirmationCode="123456", **proof
+        ),
+        "ResendConfirmationCode": lambda: cognito.resend_confirmation_code(
+            ClientId=client_id, Username=username, **proof
+        ),
+        "ForgotPassword": lambda: cognito.forgot_password(ClientId=client_id, Username=username, **proof),
+        "ConfirmForgotPassword": lambda: cognito.confirm_forgot_password(
+            ClientId=client_id, Username=username, ConfirmationCode="123456", Password=PASSWORD, **proof
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", ["backend", "private"])  # existence errors told (LEGACY) and hidden (ENABLED)
+def test_a_wrong_secret_hash_says_nothing_about_the_user(
+    box: Sandbox, cognito: Any, clients: dict[str, dict[str, Any]], name: str
+) -> None:
+    """The hash is over the name as given, so it is checked before the name is looked up: a known and an
+    unknown user with a wrong (or no) SECRET_HASH get the very same answer, in every action."""
+    client_id = clients[name]["client_id"]
+    known, unknown = _user(box, cognito), unique_email("stranger")
+    wrong_hash = secret_hash(clients[name]["secret"], "someone-else", client_id)
+    cases = [
+        ({"SecretHash": wrong_hash}, f"Unable to verify secret hash for client {client_id}"),
+        ({}, f"Client {client_id} is configured with secret but SECRET_HASH was not received"),
+    ]
+    for proof, message in cases:
+        for_known = _secret_client_calls(box, cognito, client_id, known, proof)
+        for_unknown = _secret_client_calls(box, cognito, client_id, unknown, proof)
+        for action, call in for_known.items():
+            answers = (_refusal(call), _refusal(for_unknown[action]))
+            assert answers == (("NotAuthorizedException", message),) * 2, action
+    sent_to = [m["to"].lower() for m in box.messages()]
+    assert (sent_to.count(known.lower()), sent_to.count(unknown.lower())) == (1, 0)  # only the sign-up code
+
+
+def test_legacy_client_tells_unknown_users_in_every_action(
+    box: Sandbox, cognito: Any, clients: dict[str, dict[str, Any]]
+) -> None:
+    """PreventUserExistenceErrors LEGACY (the backend client): each action names an unknown user as Cognito
+    does; the default client (ENABLED) answers each as it would for a real one."""
+    backend = clients["backend"]
+    ghost = unique_email("ghost")
+    proof = {"SecretHash": secret_hash(backend["secret"], ghost, backend["client_id"])}
+    told = _secret_client_calls(box, cognito, backend["client_id"], ghost, proof)
+    assert _refusal(told["USER_SRP_AUTH"]) == ("UserNotFoundException", "User does not exist.")
+    for action in ("ConfirmSignUp", "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword"):
+        assert _refusal(told[action]) == ("UserNotFoundException", "Username/client id combination not found."), action
+    hidden = _secret_client_calls(box, cognito, box.client_id, ghost, {})
+    assert hidden["USER_SRP_AUTH"]()["ChallengeName"] == "PASSWORD_VERIFIER"
+    assert hidden["ResendConfirmationCode"]()["CodeDeliveryDetails"]["DeliveryMedium"] == "EMAIL"
+    mismatch = ("CodeMismatchException", "Invalid verification code provided, please try again.")
+    assert _refusal(hidden["ConfirmSignUp"]) == mismatch
+    assert _refusal(hidden["ConfirmForgotPassword"]) == mismatch

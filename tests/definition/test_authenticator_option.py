@@ -124,7 +124,7 @@ def test_a_logo_file_elsewhere_is_refused(tmp_path: Path, logo: str, problem: st
         load_definition(app)
 
 
-def test_identity_providers_in_the_definitions_order() -> None:
+def test_identity_providers_in_a_stable_order() -> None:
     defn = define_auth(
         login_with={
             "email": True,

@@ -331,3 +331,94 @@ def test_triggers_accept_both_spellings() -> None:
 
 def test_access_gets_a_clear_answer() -> None:
     _refused("access: grants permissions to Amplify functions, and userpool runs none", access=lambda allow: [])
+
+
+def test_external_providers_compile_with_their_secrets_mapping_and_url_overrides() -> None:
+    defn = define_auth(
+        login_with={
+            "email": True,
+            "external_providers": {
+                "google": {
+                    "client_id": secret("GID"),
+                    "client_secret": secret("GSECRET"),
+                    "attribute_mapping": {"givenName": "given_name", "custom": {"custom:team": "hd"}},
+                    "issuer_url": "http://127.0.0.1:9000",
+                },
+                "oidc": [
+                    {
+                        "name": "Corp",
+                        "client_id": "corp",
+                        "client_secret": secret("CSECRET"),
+                        "issuer_url": "https://sso.corp.example",
+                        "identifiers": ["corp.example"],
+                        "attribute_request_method": "POST",
+                        "endpoints": {"token": "https://sso.corp.example/token2"},
+                        "attribute_mapping": {"email": "mail"},
+                    }
+                ],
+                "link_by_verified_email": True,
+                **PROVIDERS,
+            },
+        },
+        user_attributes={"custom:team": {"data_type": "String"}},
+    )
+    config = pool_config(
+        defn,
+        pool_id="us-east-1_abcdefghi",
+        region="us-east-1",
+        issuer="http://x/us-east-1_abcdefghi",
+        secrets={"GID": "gid-value", "GSECRET": "gsecret-value", "CSECRET": "csecret-value"},
+    )
+    google, corp = config.upstreams["Google"], config.upstreams["Corp"]
+    assert (google.kind, google.client_id, google.client_secret) == ("google", "gid-value", "gsecret-value")
+    assert dict(google.attribute_mapping) == {"given_name": "given_name", "custom:team": "hd", "email": "email"}
+    assert google.issuer == "http://127.0.0.1:9000"
+    assert dict(corp.attribute_mapping) == {"email": "mail"}  # the definition's own mapping of email wins
+    assert corp.token_endpoint == "https://sso.corp.example/token2" and corp.attribute_request_method == "POST"
+    assert corp.identifiers == ("corp.example",) and config.link_by_verified_email
+
+
+@pytest.mark.parametrize(
+    ("provider", "expected"),
+    [
+        ({"attribute_mapping": {"shoe_size": "size"}}, "unknown attribute 'shoe_size'"),
+        ({"attribute_mapping": {"custom": {"team": "t"}}}, 'a dict of {"custom:<name>"'),
+        ({"issuer_url": "ftp://idp.example"}, "issuer_url"),
+        ({"endpoints": {"token": "not a url"}}, "endpoints.token"),
+    ],
+)
+def test_external_provider_options_are_checked(provider: dict[str, Any], expected: str) -> None:
+    google = {"client_id": "a", "client_secret": secret("S"), **provider}
+    _refused(expected, login_with={"email": True, "external_providers": {"google": google, **PROVIDERS}})
+
+
+def test_resource_servers_and_client_credentials_clients() -> None:
+    server = {"identifier": "https://api.example.com", "name": "API", "scopes": [{"name": "read"}]}
+    worker = {
+        "name": "worker",
+        "generate_secret": True,
+        "oauth_flows": ["client_credentials"],
+        "oauth_scopes": ["https://api.example.com/read"],
+    }
+    config = _config(login_with={"email": True}, resource_servers=[server], clients=[worker])
+    assert config.resource_scopes == ("https://api.example.com/read",)
+    _refused("not a scope of any resource_servers entry", login_with={"email": True}, clients=[worker])
+    _refused(
+        "needs generate_secret",
+        login_with={"email": True},
+        resource_servers=[server],
+        clients=[{**worker, "generate_secret": False}],
+    )
+    _refused(
+        "cannot be combined with code",
+        login_with={"email": True},
+        resource_servers=[server],
+        clients=[{**worker, "oauth_flows": ["code", "client_credentials"]}],
+    )
+    _refused(
+        "only resource servers' custom scopes",
+        login_with={"email": True},
+        resource_servers=[server],
+        clients=[{**worker, "oauth_scopes": ["OPENID", "https://api.example.com/read"]}],
+    )
+    _refused("each identifier may appear once", login_with={"email": True}, resource_servers=[server, server])

@@ -1,4 +1,4 @@
-"""The definition examples in the README and docs/definition.md are valid definitions."""
+"""The definition examples in the README, docs/definition.md and docs/federation.md are valid definitions."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from userpool.definition.compile import pool_config
 ROOT = Path(__file__).resolve().parents[2]
 BLOCKS = [
     (doc, i, block)
-    for doc in ("README.md", "docs/definition.md")
+    for doc in ("README.md", "docs/definition.md", "docs/federation.md")
     for i, block in enumerate(re.findall(r"```python\n(.*?)```", (ROOT / doc).read_text(), re.DOTALL))
     if "define_auth(" in block and "auth = " in block
 ]

@@ -1,9 +1,14 @@
-"""`current_user` / `require_group` in each framework, and sign-out (local and global).
+"""`current_user` / `require_group` in each framework, silent refresh, and sign-out (local and global).
 
-Most tests run against a fake pool (httpx.MockTransport: a JWKS, the token endpoint for refreshes,
-revocation and GlobalSignOut) with sessions sealed straight into the cookie, so every group, expiry and
-failure is at hand. The last ones run against a real sandbox whose pre token generation trigger puts
-users whose email starts with "admin" into ADMINS.
+They run against a real sandbox whose pre token generation trigger decides the groups: users whose email
+starts with "admin", or who are listed in the app folder's admins.txt (so a test can add someone to the
+group between two refreshes), get ADMINS; "lookalike" users get groups whose names only resemble it. Users
+sign in through the hosted pages, as a browser would. A session can be made to look due for a refresh by
+re-sealing its cookie with an earlier expiry: the tokens in it stay the pool's own.
+
+A fake pool (httpx.MockTransport) remains only for what a real one cannot be made to do on demand: be
+unreachable, fail with a 500, or show which access token GlobalSignOut was given; and for cookie and
+framework checks that never reach a pool.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import boto3
 import httpx
 import pytest
+from botocore.exceptions import ClientError
 from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django.test.utils import override_settings
@@ -139,10 +146,66 @@ def pool() -> FakePool:
     return FakePool()
 
 
+# A real pool cannot be made unreachable or to fail with a 500 on demand, nor does it tell which access
+# token GlobalSignOut was given: these cases keep the fake pool.
+
+
 @pytest.fixture(params=FRAMEWORKS)
-def app(request: pytest.FixtureRequest, pool: FakePool) -> Iterator[App]:
+def fake_app(request: pytest.FixtureRequest, pool: FakePool) -> Iterator[App]:
     with pool.client() as http, framework_app(request.param, pool.outputs, http) as running:
         yield running
+
+
+GROUPS_RESOURCE = '''from pathlib import Path
+
+from userpool import define_auth
+
+ADMINS_FILE = Path(__file__).resolve().parents[2] / "admins.txt"  # the app folder: one email per line
+
+
+def grant_groups(event):
+    """ADMINS for emails starting with "admin" or listed in admins.txt; look-alike names for "lookalike"."""
+    email = event["request"]["userAttributes"].get("email", "")
+    listed = ADMINS_FILE.read_text().split() if ADMINS_FILE.exists() else []
+    groups = list(event["request"]["groupConfiguration"]["groupsToOverride"])
+    if email.startswith("admin") or email in listed:
+        groups.append("ADMINS")
+    elif email.startswith("lookalike"):
+        groups += ["admins", "ADMINS-2"]
+    event["response"]["claimsOverrideDetails"] = {"groupOverrideDetails": {"groupsToOverride": groups}}
+    return event
+
+
+auth = define_auth(login_with={"email": True}, groups=["ADMINS"], triggers={"preTokenGeneration": grant_groups})
+'''
+
+
+@pytest.fixture(scope="module")
+def groups_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    box = start_sandbox(tmp_path_factory.mktemp("groups"), GROUPS_RESOURCE)
+    yield box
+    box.stop()
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def app(request: pytest.FixtureRequest, groups_sandbox: Sandbox) -> Iterator[App]:
+    with framework_app(request.param, groups_sandbox.outputs) as running:
+        yield running
+
+
+def _sign_in(app: App, sandbox: Sandbox, email: str, browser: httpx.Client | None = None) -> None:
+    with httpx.Client(base_url=sandbox.endpoint, follow_redirects=False, timeout=30) as own:
+        start = app.get("/")
+        assert start.status == 302
+        done = app.get(hosted_sign_in(browser or own, start.location, email))
+        assert done.status == 303, done.text
+
+
+def signed_in(app: App, sandbox: Sandbox, prefix: str) -> str:
+    """A new confirmed user whose email starts with `prefix`, signed in to `app` through the hosted pages."""
+    email = confirm_user(sandbox, unique_email(prefix))
+    _sign_in(app, sandbox, email)
+    return email
 
 
 def sign_in_as(app: App, tokens: Tokens) -> None:
@@ -156,6 +219,14 @@ def session(app: App) -> Tokens | None:
     return app.auth.read_session(app.cookies())
 
 
+def due_for_refresh(app: App) -> Tokens:
+    """Re-seal the app's session as if its tokens had expired: the next request refreshes them at the pool."""
+    tokens = session(app)
+    assert tokens is not None
+    sign_in_as(app, replace(tokens, expires_at=int(time.time()) - 5))
+    return tokens
+
+
 def csrf_token(app: App) -> str:
     home = app.get("/")
     assert home.status == 200, home.text
@@ -164,14 +235,37 @@ def csrf_token(app: App) -> str:
     return found.group(1)
 
 
+def _idp(sandbox: Sandbox) -> Any:
+    keys = {"aws_access_key_id": "unused", "aws_secret_access_key": "unused"}
+    return boto3.client("cognito-idp", endpoint_url=sandbox.endpoint, region_name=sandbox.region, **keys)
+
+
+def _pool_refuses(sandbox: Sandbox, tokens: Tokens) -> tuple[str, str]:
+    """What the pool now says to the session's refresh token and access token (their error names)."""
+    idp = _idp(sandbox)
+    answers = []
+    for call in (
+        lambda: idp.initiate_auth(
+            ClientId=sandbox.client_id,
+            AuthFlow="REFRESH_TOKEN_AUTH",
+            AuthParameters={"REFRESH_TOKEN": tokens.refresh_token or ""},
+        ),
+        lambda: idp.get_user(AccessToken=tokens.access_token),
+    ):
+        with pytest.raises(ClientError) as refused:
+            call()
+        answers.append(refused.value.response["Error"]["Message"])
+    return answers[0], answers[1]
+
+
 # -- signed out ----------------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("target", ["/admins", "/public/admins", "/public/fastapi"])
-def test_signed_out_page_load_is_sent_to_sign_in_and_back(app: App, pool: FakePool, target: str) -> None:
+def test_signed_out_page_load_is_sent_to_sign_in_and_back(app: App, groups_sandbox: Sandbox, target: str) -> None:
     reply = app.get(f"{target}?x=1")
     assert reply.status == 302, reply.text
-    assert reply.location.startswith(f"{pool.endpoint}/oauth2/authorize?")
+    assert reply.location.startswith(f"{groups_sandbox.endpoint}/oauth2/authorize?")
     sealed = app.auth.unseal(app.cookies()[LOGIN_COOKIE], LOGIN_COOKIE)
     assert sealed is not None and sealed["next"] == f"{target}?x=1"
     state = parse_qs(urlsplit(reply.location).query)["state"][0]
@@ -191,44 +285,47 @@ def test_signed_out_public_page_has_no_user(app: App) -> None:
 # -- groups ------------------------------------------------------------------------------------------------
 
 
-def test_signed_in_outside_the_group_gets_403(app: App, pool: FakePool) -> None:
-    sign_in_as(app, pool.tokens(id_groups=["EDITORS"], access_groups=["EDITORS"]))
+def test_signed_in_outside_the_group_gets_403(app: App, groups_sandbox: Sandbox) -> None:
+    email = signed_in(app, groups_sandbox, "user")
     home = app.get("/")
-    assert home.status == 200 and "<h1>Hello ann@example.com</h1>" in home.text
+    assert home.status == 200 and f"<h1>Hello {email}</h1>" in home.text
     for target in ("/admins", "/public/admins"):
         assert app.get(target).status == 403, target
         assert app.get(target, JSON).status == 403, target
-    assert json.loads(app.get("/public/me", JSON).text) == {"user": "ann@example.com"}
+    assert json.loads(app.get("/public/me", JSON).text) == {"user": email}
 
 
-@pytest.mark.parametrize(("id_groups", "access_groups"), [(["ADMINS"], ["ADMINS"]), (["ADMINS"], []), ([], ["ADMINS"])])
-def test_member_of_the_group_gets_the_page(
-    app: App, pool: FakePool, id_groups: list[str], access_groups: list[str]
-) -> None:
-    sign_in_as(app, pool.tokens(id_groups=id_groups, access_groups=access_groups))
+def test_member_of_the_group_gets_the_page(app: App, groups_sandbox: Sandbox) -> None:
+    email = signed_in(app, groups_sandbox, "admin")
     for target in ("/admins", "/public/admins"):
         page = app.get(target)
-        assert page.status == 200 and "<h1>Admins</h1><p>ann@example.com</p>" in page.text, target
+        assert page.status == 200 and f"<h1>Admins</h1><p>{email}</p>" in page.text, target
+    tokens = session(app)
+    assert tokens is not None and User.from_tokens(tokens).groups == ("ADMINS",)
 
 
-def test_group_names_are_exact(app: App, pool: FakePool) -> None:
-    sign_in_as(app, pool.tokens(id_groups=["admins", "ADMINS-2", " ADMINS"]))
+def test_group_names_are_exact(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "lookalike")
+    tokens = session(app)
+    assert tokens is not None and User.from_tokens(tokens).groups == ("admins", "ADMINS-2")
     assert app.get("/admins").status == 403
 
 
 @pytest.mark.parametrize("kind", ["flask", "django"])
-def test_stacked_decorators_in_either_order(kind: str, pool: FakePool) -> None:
-    with pool.client() as http, framework_app(kind, pool.outputs, http) as app:
+def test_stacked_decorators_in_either_order(kind: str, groups_sandbox: Sandbox) -> None:
+    with framework_app(kind, groups_sandbox.outputs) as app:
         assert app.get("/stacked").status == 302
-        sign_in_as(app, pool.tokens(id_groups=["EDITORS"]))
+        signed_in(app, groups_sandbox, "user")
         assert app.get("/stacked").status == 403
         assert app.get("/public/admins").status == 403
-        sign_in_as(app, pool.tokens(id_groups=["ADMINS"]))
+    with framework_app(kind, groups_sandbox.outputs) as app:
+        signed_in(app, groups_sandbox, "admin")
         assert app.get("/stacked").status == 200
         assert app.get("/public/admins").status == 200
 
 
 def test_user_groups_merge_both_tokens(pool: FakePool) -> None:
+    """A pre token generation trigger (V2) may give the two tokens different groups: both count."""
     user = User.from_tokens(pool.tokens(id_groups=["A", "B"], access_groups=["B", "C"]))
     assert user.groups == ("A", "B", "C") and user.in_group("C") and not user.in_group("D")
     assert User.from_tokens(pool.tokens()).groups == ()
@@ -237,8 +334,8 @@ def test_user_groups_merge_both_tokens(pool: FakePool) -> None:
 # -- tampering and refresh -------------------------------------------------------------------------------
 
 
-def test_tampered_session_is_signed_out(app: App, pool: FakePool) -> None:
-    sign_in_as(app, pool.tokens(id_groups=["ADMINS"]))
+def test_tampered_session_is_signed_out(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "admin")
     value = app.cookies()[SESSION_COOKIE]
     app.set_cookie(SESSION_COOKIE, value[:-4] + ("AAAA" if value[-4:] != "AAAA" else "BBBB"))
     assert app.get("/admins").status == 302
@@ -246,37 +343,47 @@ def test_tampered_session_is_signed_out(app: App, pool: FakePool) -> None:
     assert json.loads(app.get("/public/me", JSON).text) == {"user": None}
 
 
-def test_session_sealed_under_another_key_is_signed_out(app: App, pool: FakePool) -> None:
-    other = AuthClient(pool.outputs, "another-secret-key-0123456789abcdef")
-    cookie = other.session_cookies(pool.tokens(id_groups=["ADMINS"]), WebRequest("GET", app.origin, "/", "", "/", {}))
+def test_session_sealed_under_another_key_is_signed_out(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "admin")
+    tokens = session(app)
+    assert tokens is not None
+    other = AuthClient(groups_sandbox.outputs, "another-secret-key-0123456789abcdef")
+    cookie = other.session_cookies(tokens, WebRequest("GET", app.origin, "/", "", "/", {}))
     app.set_cookie(SESSION_COOKIE, cookie[0].value)
     assert app.get("/admins", JSON).status == 401
 
 
-def test_silent_refresh_brings_new_groups(app: App, pool: FakePool) -> None:
-    sign_in_as(app, replace(pool.tokens(), expires_at=int(time.time()) - 5))
-    pool.refresh_groups = ["ADMINS"]  # e.g. added to the group since: the refreshed tokens say so
+def test_silent_refresh_brings_new_groups(app: App, groups_sandbox: Sandbox) -> None:
+    email = signed_in(app, groups_sandbox, "promoted")
+    assert app.get("/admins").status == 403
+    before = due_for_refresh(app)
+    with (groups_sandbox.app_dir / "admins.txt").open("a") as admins:  # added to the group since
+        admins.write(email + "\n")
     page = app.get("/admins")
-    assert page.status == 200 and "Admins" in page.text
+    assert page.status == 200 and "Admins" in page.text  # the refreshed tokens say so
     assert any(c.startswith(SESSION_COOKIE + "=") for c in page.set_cookies)
-    assert pool.actions() == ["token"] and pool.calls[0][1]["grant_type"] == "refresh_token"
     fresh = session(app)
-    assert fresh is not None and fresh.expires_at > time.time() + 600 and User.from_tokens(fresh).groups == ("ADMINS",)
-    assert app.get("/admins").status == 200 and pool.actions() == ["token"]  # no second refresh
+    assert fresh is not None and fresh.expires_at > time.time() + 600
+    assert fresh.access_token != before.access_token and fresh.refresh_token == before.refresh_token
+    assert User.from_tokens(fresh).groups == ("ADMINS",)
+    again = app.get("/admins")
+    assert again.status == 200 and not again.set_cookies  # fresh now: no second refresh
 
 
-def test_silent_refresh_cookie_goes_out_with_a_403_too(app: App, pool: FakePool) -> None:
-    sign_in_as(app, replace(pool.tokens(), expires_at=int(time.time()) - 5))
+def test_silent_refresh_cookie_goes_out_with_a_403_too(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "user")
+    before = due_for_refresh(app)
     reply = app.get("/admins")
-    assert reply.status == 403 and pool.actions() == ["token"]
+    assert reply.status == 403
     assert any(c.startswith(SESSION_COOKIE + "=") and "Max-Age=0" not in c for c in reply.set_cookies)
     fresh = session(app)
-    assert fresh is not None and fresh.expires_at > time.time()
+    assert fresh is not None and fresh.expires_at > time.time() and fresh.access_token != before.access_token
 
 
-def test_refused_refresh_signs_out(app: App, pool: FakePool) -> None:
-    sign_in_as(app, replace(pool.tokens(id_groups=["ADMINS"]), expires_at=int(time.time()) - 5))
-    pool.refresh_status = 400
+def test_refused_refresh_signs_out(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "admin")
+    tokens = due_for_refresh(app)
+    _idp(groups_sandbox).global_sign_out(AccessToken=tokens.access_token)  # signed out elsewhere meanwhile
     reply = app.get("/admins")
     assert reply.status == 302 and "/oauth2/authorize?" in reply.location
     assert any(c.startswith(SESSION_COOKIE + "=") and "Max-Age=0" in c for c in reply.set_cookies)
@@ -295,29 +402,34 @@ def test_sign_out_forms() -> None:
     assert ">Leave</button>" in str(sign_out.form("Leave", global_=True))
 
 
-def test_local_sign_out_revokes_the_refresh_token(app: App, pool: FakePool) -> None:
-    sign_in_as(app, pool.tokens())
+def test_local_sign_out_revokes_the_refresh_token(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "user")
+    tokens = session(app)
+    assert tokens is not None
     out = app.post("/auth/sign-out", {"csrf_token": csrf_token(app)})
-    assert out.status == 303 and out.location.startswith(f"{pool.endpoint}/logout?")
-    assert pool.actions() == ["revoke"] and pool.calls[0][1]["token"] == "the-refresh-token"
+    assert out.status == 303 and out.location.startswith(f"{groups_sandbox.endpoint}/logout?")
     assert session(app) is None and app.get("/").status == 302
+    refresh, _ = _pool_refuses(groups_sandbox, tokens)
+    assert refresh == "Refresh Token has been revoked"
 
 
-def test_global_sign_out_calls_global_sign_out(app: App, pool: FakePool) -> None:
-    tokens = pool.tokens()
-    sign_in_as(app, tokens)
+def test_global_sign_out_calls_global_sign_out(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "user")
+    tokens = session(app)
+    assert tokens is not None
     token = csrf_token(app)
     assert app.post("/auth/sign-out", {"global": "true"}).status == 403  # still CSRF-checked
     assert app.post("/auth/sign-out", {"csrf_token": "forged", "global": "true"}).status == 403
-    assert pool.calls == []
+    assert _idp(groups_sandbox).get_user(AccessToken=tokens.access_token)["Username"]  # nothing was ended
     out = app.post("/auth/sign-out", {"csrf_token": token, "global": "true"})
-    assert out.status == 303 and out.location.startswith(f"{pool.endpoint}/logout?")
-    assert pool.calls == [("GlobalSignOut", {"AccessToken": tokens.access_token})]
+    assert out.status == 303 and out.location.startswith(f"{groups_sandbox.endpoint}/logout?")
     assert any(c.startswith(SESSION_COOKIE + "=") and "Max-Age=0" in c for c in out.set_cookies)
     assert session(app) is None and app.get("/").status == 302
+    assert _pool_refuses(groups_sandbox, tokens) == ("Refresh Token has been revoked", "Access Token has been revoked")
 
 
-def test_global_sign_out_refreshes_an_expired_access_token_first(app: App, pool: FakePool) -> None:
+def test_global_sign_out_refreshes_an_expired_access_token_first(fake_app: App, pool: FakePool) -> None:
+    app = fake_app
     sign_in_as(app, pool.tokens())
     token = csrf_token(app)
     expired = replace(pool.tokens(), expires_at=int(time.time()) - 5)
@@ -327,15 +439,19 @@ def test_global_sign_out_refreshes_an_expired_access_token_first(app: App, pool:
     assert pool.calls[1][1]["AccessToken"] != expired.access_token  # the refreshed one
 
 
-def test_global_sign_out_of_an_ended_session_is_done(app: App, pool: FakePool) -> None:
-    sign_in_as(app, pool.tokens())
-    pool.global_answer = (400, {"__type": "NotAuthorizedException", "message": "Access Token has been revoked"})
-    out = app.post("/auth/sign-out", {"csrf_token": csrf_token(app), "global": "true"})
+def test_global_sign_out_of_an_ended_session_is_done(app: App, groups_sandbox: Sandbox) -> None:
+    signed_in(app, groups_sandbox, "user")
+    tokens = session(app)
+    assert tokens is not None
+    token = csrf_token(app)
+    _idp(groups_sandbox).global_sign_out(AccessToken=tokens.access_token)  # ended elsewhere first
+    out = app.post("/auth/sign-out", {"csrf_token": token, "global": "true"})  # the pool: already revoked
     assert out.status == 303 and session(app) is None
 
 
 @pytest.mark.parametrize("answer", [None, (500, {"__type": "InternalErrorException"})])
-def test_global_sign_out_that_fails_says_so(app: App, pool: FakePool, answer: Any) -> None:
+def test_global_sign_out_that_fails_says_so(fake_app: App, pool: FakePool, answer: Any) -> None:
+    app = fake_app
     sign_in_as(app, pool.tokens())
     pool.global_answer = answer
     out = app.post("/auth/sign-out", {"csrf_token": csrf_token(app), "global": "true"})
@@ -394,17 +510,18 @@ def test_starlette_require_group_on_an_endpoint_class(pool: FakePool) -> None:
                 assert client.get("/", headers=JSON).status_code == status
 
 
-def test_fastapi_refusals_are_http_exceptions(pool: FakePool) -> None:
-    with pool.client() as http, framework_app("fastapi", pool.outputs, http) as app:
+def test_fastapi_refusals_are_http_exceptions(groups_sandbox: Sandbox) -> None:
+    with framework_app("fastapi", groups_sandbox.outputs) as app:
         reply = app.get("/public/admins", JSON)
         assert reply.status == 401 and json.loads(reply.text) == {"detail": "Not signed in"}
-        sign_in_as(app, pool.tokens())
+        signed_in(app, groups_sandbox, "user")
         reply = app.get("/admins", JSON)
         assert reply.status == 403
         assert json.loads(reply.text) == {"detail": "This page is only for members of the group ADMINS."}
 
 
 def test_flask_current_user_then_decorator(pool: FakePool) -> None:
+    # The fake pool counts the refresh calls: one per request, not one per helper.
     with pool.client() as http, framework_app("flask", pool.outputs, http) as app:
         assert app.get("/public/optional-then-required").status == 302
         sign_in_as(app, replace(pool.tokens(), expires_at=int(time.time()) - 5))
@@ -467,51 +584,7 @@ def test_django_outputs_default_to_base_dir(tmp_path: Path, pool: FakePool) -> N
     assert middleware.client.config.client_id == pool.client_id
 
 
-# -- against a real sandbox: groups from a pre token generation trigger, global sign-out -------------------
-
-GROUPS_RESOURCE = '''from userpool import define_auth
-
-
-def grant_admins(event):
-    """Put users whose email starts with "admin" into ADMINS (until the admin API assigns groups)."""
-    if event["request"]["userAttributes"].get("email", "").startswith("admin"):
-        groups = [*event["request"]["groupConfiguration"]["groupsToOverride"], "ADMINS"]
-        event["response"]["claimsOverrideDetails"] = {"groupOverrideDetails": {"groupsToOverride": groups}}
-    return event
-
-
-auth = define_auth(login_with={"email": True}, groups=["ADMINS"], triggers={"preTokenGeneration": grant_admins})
-'''
-
-
-@pytest.fixture(scope="module")
-def groups_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    box = start_sandbox(tmp_path_factory.mktemp("groups"), GROUPS_RESOURCE)
-    yield box
-    box.stop()
-
-
-def _sign_in(app: App, sandbox: Sandbox, email: str, browser: httpx.Client | None = None) -> None:
-    with httpx.Client(base_url=sandbox.endpoint, follow_redirects=False, timeout=30) as own:
-        start = app.get("/")
-        assert start.status == 302
-        done = app.get(hosted_sign_in(browser or own, start.location, email))
-        assert done.status == 303, done.text
-
-
-@pytest.mark.parametrize("kind", FRAMEWORKS)
-def test_groups_from_the_trigger(kind: str, groups_sandbox: Sandbox) -> None:
-    admin = confirm_user(groups_sandbox, unique_email("admin"))
-    user = confirm_user(groups_sandbox, unique_email("user"))
-    with framework_app(kind, groups_sandbox.outputs) as app:
-        _sign_in(app, groups_sandbox, user)
-        assert app.get("/admins").status == 403
-    with framework_app(kind, groups_sandbox.outputs) as app:
-        _sign_in(app, groups_sandbox, admin)
-        page = app.get("/admins")
-        assert page.status == 200 and f"<p>{admin}</p>" in page.text
-        tokens = session(app)
-        assert tokens is not None and User.from_tokens(tokens).groups == ("ADMINS",)
+# -- two browsers -----------------------------------------------------------------------------------------
 
 
 def test_global_sign_out_ends_every_session(groups_sandbox: Sandbox) -> None:

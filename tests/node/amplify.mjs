@@ -23,6 +23,7 @@ import {
 	signOut,
 	signUp,
 	updatePassword,
+	updateUserAttribute,
 	updateUserAttributes,
 } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
@@ -191,6 +192,26 @@ await step('updateUserAttributes({given_name, family_name}) → shown by fetchUs
 	const attributes = await fetchUserAttributes();
 	assert.equal(attributes.given_name, 'Ada');
 	assert.equal(attributes.family_name, 'Lovelace');
+});
+
+await step('updateUserAttribute({given_name}) (singular) → UpdateUserAttributes, DONE, shown by fetchUserAttributes', async () => {
+	const mark = calls.length;
+	const result = await updateUserAttribute({ userAttribute: { attributeKey: 'given_name', value: 'Augusta Ada' } });
+	assert.equal(result.isUpdated, true, JSON.stringify(result));
+	assert.equal(result.nextStep.updateAttributeStep, 'DONE');
+	const [update] = assertCalls(mark, ['UpdateUserAttributes']);
+	assert.deepEqual(update.request.UserAttributes, [{ Name: 'given_name', Value: 'Augusta Ada' }]);
+	assert.equal((await fetchUserAttributes()).given_name, 'Augusta Ada');
+	await updateUserAttribute({ userAttribute: { attributeKey: 'given_name', value: 'Ada' } });
+});
+
+await step('updateUserAttribute of an attribute the pool lacks → InvalidParameterException naming it', async () => {
+	const error = await expectError(
+		updateUserAttribute({ userAttribute: { attributeKey: 'favourite_colour', value: 'blue' } }),
+		'InvalidParameterException',
+	);
+	assert.match(error.message, /favourite_colour/);
+	assert.equal((await fetchUserAttributes()).favourite_colour, undefined);
 });
 
 await step('updateUserAttributes with an unknown attribute → InvalidParameterException, nothing changed', async () => {

@@ -29,6 +29,7 @@ import {
 	callsSince,
 	cognito,
 	describeCalls,
+	expectError,
 	jwtPayload,
 	newPassword,
 	recordFetch,
@@ -202,6 +203,27 @@ await step('USER_PASSWORD_AUTH: ConfirmDevice, then the next sign-in sends DEVIC
 	assert.deepEqual(seen[0].response.ChallengeParameters, {}); // Amplify keeps the name it signed in with
 	assert.equal(jwtPayload((await fetchAuthSession()).tokens.accessToken.toString()).device_key, passwordDevice);
 	assert.deepEqual((await fetchDevices()).map((d) => d.id).sort(), [deviceKey, passwordDevice].sort());
+	await signOut();
+});
+
+await step('signed out: fetchDevices, forgetDevice and rememberDevice → UserUnAuthenticatedException, no Cognito call', async () => {
+	const mark = calls.length;
+	await expectError(fetchDevices(), 'UserUnAuthenticatedException');
+	await expectError(forgetDevice({ device: { id: deviceKey } }), 'UserUnAuthenticatedException');
+	await expectError(rememberDevice(), 'UserUnAuthenticatedException');
+	assert.equal(callsSince(mark).length, 0, `calls: ${describeCalls(callsSince(mark))}`);
+});
+
+await step('forgetDevice of a device key the user never had → ResourceNotFoundException; the devices stay', async () => {
+	await signInCalls();
+	const before = (await fetchDevices()).map((d) => d.id).sort();
+	const unknown = `${poolId.split('_')[0]}_00000000-0000-4000-8000-000000000000`;
+	const mark = calls.length;
+	const error = await expectError(forgetDevice({ device: { id: unknown } }), 'ResourceNotFoundException');
+	assert.equal(error.message, 'Device does not exist.');
+	assert.equal(describeCalls(callsSince(mark)), 'ForgetDevice=400 ResourceNotFoundException:');
+	assert.equal(callsSince(mark)[0].request.DeviceKey, unknown);
+	assert.deepEqual((await fetchDevices()).map((d) => d.id).sort(), before);
 	await signOut();
 });
 

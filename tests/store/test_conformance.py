@@ -9,10 +9,10 @@ import pytest
 import sqlalchemy as sa
 
 from userpool.core.errors import StoreConflict
-from userpool.core.model import Group, RefreshToken, UserStatus
+from userpool.core.model import FederationState, Group, RefreshToken, UserStatus
 from userpool.core.store import Store, Tx
 from userpool.crypto.sealing import Sealer, SealError
-from userpool.store.sql import SqlStore, SqlTx
+from userpool.store.sql import SqlStore, SqlTx, tables
 
 from . import records as r
 
@@ -407,6 +407,23 @@ def test_token_session_round_trip_and_lookup(store: SqlStore) -> None:
         assert tx.get_token_session("jti-3") is None
 
 
+def test_list_user_token_sessions_gives_the_live_families_newest_first(store: SqlStore) -> None:
+    with store.begin() as tx:
+        tx.put_token_session(r.token_session("jti-old", ADA))
+        tx.put_token_session(r.token_session("jti-new", ADA, created_at=r.T0 + 5))
+        tx.put_token_session(r.token_session("jti-revoked", ADA, revoked_at=r.T0 + 1))
+        tx.put_token_session(r.token_session("jti-expired", ADA, expires_at=r.T0 + 50))
+        tx.put_token_session(r.token_session("jti-bob", BOB))
+        tx.add_refresh_token(RefreshToken("rh-jti-old", "jti-old", r.T0))
+        tx.add_refresh_token(RefreshToken("rh-rotated", "jti-old", r.T0 + 40))
+    with store.begin() as tx:
+        found = tx.list_user_token_sessions(r.POOL, ADA, r.T0 + 60, 10)
+        assert [(s.origin_jti, last) for s, last in found] == [("jti-new", r.T0 + 5), ("jti-old", r.T0 + 40)]
+        assert found[1][0] == r.token_session("jti-old", ADA)
+        assert [s.origin_jti for s, _ in tx.list_user_token_sessions(r.POOL, ADA, r.T0 + 60, 1)] == ["jti-new"]
+        assert tx.list_user_token_sessions("other-pool", ADA, r.T0, 10) == []
+
+
 def test_revoke_token_session_keeps_the_first_revocation_time(store: SqlStore) -> None:
     with store.begin() as tx:
         tx.put_token_session(r.token_session("jti-1", ADA))
@@ -493,6 +510,30 @@ def test_authorization_code_is_taken_once(store: SqlStore) -> None:
     with store.begin() as tx:
         assert tx.take_authorization_code("ac-1") is None
         assert tx.take_authorization_code("ac-plain") == plain
+
+
+def test_federation_state_is_taken_once_with_its_secrets_sealed(store: SqlStore) -> None:
+    state = FederationState(
+        state_hash="fs-1",
+        pool_id=r.POOL,
+        provider="Google",
+        browser_hash="bh-1",
+        secrets={"request": "client_id=c&redirect_uri=x", "nonce": "the-nonce", "code_verifier": "the-verifier"},
+        created_at=r.T0,
+        expires_at=r.T0 + 600,
+    )
+    with store.begin() as tx:
+        tx.put_federation_state(state)
+        raw = tx._conn.execute(sa.select(tables.federation_states.c.secrets)).scalar_one()
+        assert "the-nonce" not in raw and "the-verifier" not in raw
+    with store.begin() as tx:
+        assert tx.take_federation_state("fs-1") == state
+        assert tx.take_federation_state("fs-1") is None
+        assert tx.take_federation_state("never") is None
+        tx.put_federation_state(replace(state, state_hash="fs-old", expires_at=r.T0 - 1))
+    with store.begin() as tx:
+        assert tx.purge_expired(r.T0) >= 1
+        assert tx.take_federation_state("fs-old") is None
 
 
 # -- refresh tokens and devices ------------------------------------------------------------------------

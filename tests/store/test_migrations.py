@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0005"
+HEAD = "0008"
 
 
 def _revision(conn: sa.Connection) -> str | None:

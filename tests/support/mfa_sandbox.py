@@ -26,6 +26,7 @@ auth = define_auth(
 """
 OPTIONAL_FACTORS = '"totp": True, "sms": True, "email": True'
 REQUIRED_FACTORS = '"totp": True'
+REQUIRED_TOTP_EMAIL = '"totp": True, "email": True'  # a user without a verified email chooses which to set up
 
 
 class _Sink:
@@ -75,3 +76,18 @@ def confirm_user(box: Sandbox, email: str, password: str = PASSWORD) -> None:
     assert box.call("SignUp", body).status_code == 200
     confirm = {"ClientId": box.client_id, "Username": email, "ConfirmationCode": box.last_code(email)}
     assert box.call("ConfirmSignUp", confirm).status_code == 200
+
+
+def unverify_email(box: Sandbox, email: str) -> None:
+    """Mark the user's email unverified (as after an email change not yet confirmed), straight in the
+    sandbox's database: in a REQUIRED pool with TOTP and email, such a user must set a factor up (MFA_SETUP)."""
+    import json
+
+    (db,) = (box.app_dir / ".amplify" / "userpool").glob("*/pool.db")
+    with sqlite3.connect(db) as conn:
+        (sub, attributes) = conn.execute(
+            "SELECT sub, attributes FROM users WHERE sub IN (SELECT user_sub FROM user_logins WHERE login_key = ?)",
+            (f"email:{email.lower()}",),
+        ).fetchone()
+        values = {**json.loads(attributes), "email_verified": "false"}
+        conn.execute("UPDATE users SET attributes = ? WHERE sub = ?", (json.dumps(values), sub))

@@ -6,6 +6,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -47,8 +48,20 @@ class Sandbox:
     extra_args: list[str] = field(default_factory=list)
 
     @property
+    def tls(self) -> bool:
+        return "--tls" in self.extra_args
+
+    @property
     def endpoint(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    def ca_file(self) -> Path:
+        """`--tls`: the sandbox's certificate authority (its identifier is the last `--identifier`, else the
+        app folder's name, as `userpool sandbox` picks it)."""
+        args = self.extra_args
+        identifier = args[args.index("--identifier") + 1] if "--identifier" in args else None
+        assert identifier is not None, "a --tls sandbox in the tests names its --identifier"
+        return self.app_dir / ".amplify" / "userpool" / identifier / "tls" / "ca.pem"
 
     @property
     def pool_id(self) -> str:
@@ -62,7 +75,7 @@ class Sandbox:
     def region(self) -> str:
         return str(self.outputs["auth"]["aws_region"])
 
-    def start(self, timeout: float = 20.0) -> Sandbox:
+    def start(self, timeout: float = 90.0) -> Sandbox:  # generous: a loaded 2-core CI machine is slow to start Python
         self.log_path = self.app_dir / "sandbox.log"
         log = self.log_path.open("w")
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
@@ -78,11 +91,15 @@ class Sandbox:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"sandbox exited with {self.process.returncode}:\n{self.log()}")
+            if self.tls and not self.ca_file().exists():  # made at start-up, before the server listens
+                time.sleep(0.05)
+                continue
             try:
-                if httpx.get(f"{self.endpoint}/health", timeout=0.5).status_code == 200:
+                verify = ssl.create_default_context(cafile=str(self.ca_file())) if self.tls else True
+                if httpx.get(f"{self.endpoint}/health", timeout=0.5, verify=verify).status_code == 200:
                     self.outputs = json.loads((self.app_dir / "amplify_outputs.json").read_text())
                     return self
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ssl.SSLError):
                 pass
             time.sleep(0.05)
         self.stop()

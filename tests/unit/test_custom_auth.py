@@ -14,6 +14,7 @@ from pycognito.aws_srp import AWSSRP
 
 from tests.support.pool import PASSWORD, PoolHarness, make_pool
 from userpool.core import errors
+from userpool.core.clients import secret_hash
 from userpool.core.flows import custom_auth, sign_in, software_token
 from userpool.core.flows.mfa_settings import FactorSetting, set_user_mfa_preference
 from userpool.core.tokens import AuthResult
@@ -241,6 +242,28 @@ def test_an_unknown_user_without_hiding_is_told_at_once(pool_with: Callable[...,
     with pytest.raises(errors.UserNotFoundException):
         _start(h, "nobody@example.com")
     assert quiz.events == []
+
+
+@pytest.mark.parametrize("hide", [True, False])
+def test_a_wrong_secret_hash_is_the_same_answer_for_any_name(pool_with: Callable[..., PoolHarness], hide: bool) -> None:
+    """A client with a secret: the SECRET_HASH is checked over the name as given before the name is looked
+    up, so a known and an unknown user get the same refusal, and no trigger hears of either."""
+    quiz = SecretQuestion()
+    h = _pool(pool_with, quiz)
+    with h.store.begin() as tx:
+        client = tx.get_client(h.client_id)
+        assert client is not None
+        tx.put_client(dataclasses.replace(client, secret="the-client-secret", prevent_user_existence_errors=hide))
+    wrong = secret_hash("the-client-secret", "someone-else", h.client_id)
+    answers = []
+    for name in (ADA, "nobody@example.com"):
+        with pytest.raises(errors.NotAuthorizedException) as refused:
+            _start(h, name, SECRET_HASH=wrong)
+        answers.append(str(refused.value))
+    assert answers == [f"Unable to verify secret hash for client {h.client_id}"] * 2
+    assert quiz.events == []
+    right = _start(h, ADA, SECRET_HASH=secret_hash("the-client-secret", ADA, h.client_id))
+    assert right.name == "CUSTOM_CHALLENGE"
 
 
 @pytest.mark.parametrize("where", ["define", "create"])

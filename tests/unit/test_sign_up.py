@@ -102,6 +102,9 @@ def test_wrong_guesses_are_counted_and_the_fifth_burns_the_code(harness: PoolHar
             harness.pool.run(
                 sign_up.confirm_sign_up, client_id=harness.client_id, username="ada@example.com", code=wrong
             )
+    with pytest.raises(errors.LimitExceededException):  # the fifth wrong guess locked the user for a second
+        harness.pool.run(sign_up.confirm_sign_up, client_id=harness.client_id, username="ada@example.com", code=good)
+    harness.clock.advance(1)
     with pytest.raises(errors.ExpiredCodeException):  # even the right code is now useless
         harness.pool.run(sign_up.confirm_sign_up, client_id=harness.client_id, username="ada@example.com", code=good)
 

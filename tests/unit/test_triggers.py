@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -109,7 +108,7 @@ def test_a_raising_trigger_refuses_with_cognitos_message_and_writes_nothing(
     assert h.count_users() == 0 and h.sent == []
 
 
-def test_a_slow_trigger_times_out_within_bounds_and_writes_nothing(pool_with: Callable[..., PoolHarness]) -> None:
+def test_a_slow_trigger_is_abandoned_and_writes_nothing(pool_with: Callable[..., PoolHarness]) -> None:
     release = threading.Event()
     finished = threading.Event()
 
@@ -121,10 +120,10 @@ def test_a_slow_trigger_times_out_within_bounds_and_writes_nothing(pool_with: Ca
 
     h = pool_with(pre_sign_up=slow)
     h.pool.triggers = ThreadTriggerRunner(max_seconds=0.2)
-    started = time.monotonic()
     with pytest.raises(errors.UnexpectedLambdaException, match="PreSignUp invocation failed due to error Socket"):
         _sign_up(h, "ada@example.com")
-    assert 0.2 <= time.monotonic() - started < 2
+    # The action failed while the trigger was still blocked: it gave up on the trigger, not waited for it.
+    assert not finished.is_set()
     release.set()
     assert finished.wait(5)  # the abandoned call ran on, and changed nothing
     assert h.count_users() == 0 and h.sent == []

@@ -4,6 +4,7 @@ of the messages a sign-in or an administrator sends."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from tests.support.pool import PASSWORD, PoolHarness, make_pool
 from userpool.core import errors
 from userpool.core.flows import account, admin, hosted_sign_in, sign_in
 from userpool.core.tokens import AuthResult
+from userpool.triggers_runner import ThreadTriggerRunner
 
 ADA = "ada@example.com"
 WRONG = "Incorrect username or password."
@@ -121,6 +123,34 @@ def test_post_authentication_runs_before_the_tokens(pool_with: Callable[..., Poo
     assert event["request"]["newDeviceUsed"] is True  # device tracking is on and no device proved itself
     assert event["request"]["clientMetadata"] == {"k": "v"}
     assert tokens.events[0]["request"]["clientMetadata"] == {"k": "v"}
+
+
+@pytest.mark.parametrize("name", ["pre_authentication", "post_authentication"])
+def test_a_sign_in_trigger_that_overruns_fails_the_sign_in_and_leaves_nothing(
+    pool_with: Callable[..., PoolHarness], name: str
+) -> None:
+    release, finished = threading.Event(), threading.Event()
+
+    def slow(event: dict[str, Any]) -> dict[str, Any]:
+        release.wait(10)
+        finished.set()
+        return event
+
+    h = pool_with(**{name: slow})
+    h.confirmed_user(ADA)
+    h.pool.triggers = ThreadTriggerRunner(max_seconds=0.2)
+    label = "PreAuthentication" if name == "pre_authentication" else "PostAuthentication"
+    try:
+        with pytest.raises(errors.UnexpectedLambdaException) as caught:
+            _password(h)
+        assert caught.value.message == (
+            f"{label} invocation failed due to error Socket timeout while invoking Lambda function."
+        )
+        assert not finished.is_set()  # the sign-in gave up on the trigger rather than wait for it
+    finally:
+        release.set()
+    assert finished.wait(5)  # the abandoned call ran on and returned, and still no tokens came of it
+    assert h.count_rows("token_sessions") == 0 and h.count_rows("auth_sessions") == 0
 
 
 def test_a_refusing_post_authentication_refuses_the_sign_in(pool_with: Callable[..., PoolHarness]) -> None:

@@ -219,3 +219,5 @@ def test_a_raising_pre_token_generation_fails_the_sign_in(pool_with: Callable[..
     h.confirmed_user("ada@example.com")
     with pytest.raises(errors.UserLambdaValidationException, match="PreTokenGeneration failed with error no tenant"):
         h.password_sign_in("ada@example.com")
+    # The token family would have been written before the tokens were minted: it is rolled back with them.
+    assert h.count_rows("token_sessions") == 0 and h.count_rows("refresh_tokens") == 0

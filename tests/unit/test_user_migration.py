@@ -139,7 +139,7 @@ def test_forgot_password_migrates_without_a_password(pool_with: Callable[..., Po
     assert event["request"] == {"validationData": None, "clientMetadata": {"k": "v"}}  # no password
     user = _user(h, "old@example.com")
     assert user.status == UserStatus.RESET_REQUIRED and user.password_hash is None  # nothing to sign in with yet
-    with pytest.raises(errors.NotAuthorizedException):
+    with pytest.raises(errors.PasswordResetRequiredException):  # as Cognito answers RESET_REQUIRED with no password
         _sign_in(h, "old@example.com", LEGACY_PASSWORD)
     code = h.code_for("old@example.com")
     h.pool.run(

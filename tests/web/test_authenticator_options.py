@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.support.sandbox import PASSWORD, unique_email
-from tests.web.browser import Pkce, alert, link
+from tests.web.browser import CALLBACK, Pkce, alert, link, query_of
 from tests.web.hosted_app import hosted
 from userpool import secret
 
@@ -157,15 +157,17 @@ def test_social_buttons_and_their_authorize_request(tmp_path: Path) -> None:
             href = link(login, f"Sign In with {text}")
             assert href.startswith(f"/oauth2/authorize?identity_provider={name}&client_id=")
             assert f"state={params['state']}" in href and "code_challenge=" in href
-            answer = b.get(href)
-            assert answer.status_code == 400
-            assert alert(answer) == f"Sign-in with {text} is not available yet on this server."
+            answer = b.get(href)  # the secrets were never set: the app hears why, no page is left half-done
+            assert answer.status_code == 302 and answer.headers["location"].startswith(CALLBACK + "?")
+            sent = query_of(answer.headers["location"])
+            assert sent["error"] == "server_error" and "secret" in sent["error_description"]
+            assert sent["state"] == params["state"]
         unknown = b.get(f"/oauth2/authorize?identity_provider=Nope&client_id={app.pool.default_client_id}")
         assert unknown.status_code == 400 and alert(unknown) == "This app does not offer sign-in with that provider."
         bad_client = b.get("/oauth2/authorize?identity_provider=Google&client_id=nope")
         assert bad_client.status_code == 400 and "not known to this user pool" in alert(bad_client)
-        german = b.get(link(login, "Sign In with Google") + "&lang=de")
-        assert alert(german) == "Die Anmeldung mit Google ist auf diesem Server noch nicht verfügbar."
+        german = b.get(f"/oauth2/authorize?identity_provider=Nope&client_id={app.pool.default_client_id}&lang=de")
+        assert alert(german) == "Diese App bietet keine Anmeldung mit diesem Anbieter an."
     (tmp_path / "plain").mkdir()
     with hosted(tmp_path / "plain") as app:
         assert "amplify-providers" not in app.get("/login").text

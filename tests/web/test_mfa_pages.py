@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import time
 from typing import Any
@@ -161,3 +162,25 @@ def test_a_temporary_password_then_totp_setup_in_a_required_pool(mfa_required: S
         wrong = b.submit(setup, {"code": "000000" if app.now() != "000000" else "111111"})
         assert wrong.status_code == 400
         _signed_in(b, params, b.submit(setup, {"code": app.at(time.time() - 30)}))
+
+
+def test_the_page_after_totp_setup_offers_recovery_codes(mfa_required: Sandbox) -> None:
+    """Signed in on the hosted pages themselves (no app to go back to), a user who just set up TOTP lands on
+    the signed-in page, which links to /recoveryCodes; a user is not offered them before MFA is on."""
+    email = unique_email("web-setup-codes")
+    confirm_user(mfa_required, email)
+    with Browser(mfa_required) as b:
+        login = b.get("/login", client_id=mfa_required.client_id)
+        setup = b.follow_all(b.submit(login, {"username": email, "password": PASSWORD}))
+        assert setup.url.path == "/setupTotp" and 'id="recovery-codes-link"' not in setup.text
+        secret = re.search(r'id="totp-secret">([A-Z2-7]+)<', setup.text)
+        assert secret
+        done = b.follow_all(b.submit(setup, {"code": pyotp.TOTP(secret.group(1)).now()}))
+        assert done.url.path == "/login" and ">Signed In</h1>" in done.text, done.text
+        assert "Unused recovery codes: 0." in done.text
+        link = re.search(r'id="recovery-codes-link" href="([^"]+)"', done.text)
+        assert link and link.group(1).startswith("/recoveryCodes?client_id=")
+        codes = b.submit(b.get(html.unescape(link.group(1))), {})
+        assert len(_CODES.findall(codes.text)) == 10
+        again = b.get("/login", client_id=mfa_required.client_id)
+        assert "Unused recovery codes: 10." in again.text

@@ -21,7 +21,7 @@ function AuthenticatorPage() {
     <Authenticator>
       {({ signOut, user }) => (
         <main>
-          <h1>Hello {user.signInDetails?.loginId}</h1>
+          <h1>Hello {user.signInDetails?.loginId ?? user.username}</h1>
           <AuthenticatorApp />
           <p>
             <button onClick={signOut}>Sign out</button> <a href={WITH_AUTHENTICATOR}>The withAuthenticator page</a>
@@ -99,7 +99,7 @@ function AuthenticatorApp() {
 function Greeting({ signOut, user }) {
   return (
     <main>
-      <h1>Hello {user.signInDetails?.loginId}</h1>
+      <h1>Hello {user.signInDetails?.loginId ?? user.username}</h1>
       <p>This page is wrapped in withAuthenticator.</p>
       <p>
         <button onClick={signOut}>Sign out</button> <a href="#/">The Authenticator page</a>

@@ -63,8 +63,8 @@ class DevLoop:
         with self._lock:
             t0 = time.perf_counter()
             try:
-                defn, _, courier = prepare(self.app_dir, self.identifier, self.echo)
-                config = config_for(defn, self.deployment, self.endpoint)  # compile before applying anything
+                defn, secrets, courier = prepare(self.app_dir, self.identifier, self.echo)
+                config = config_for(defn, self.deployment, self.endpoint, secrets)  # compile before applying anything
                 pool = self.pool
                 self.deployment = deploy(pool.store, defn, region=config.region, clock=pool.clock, random=pool.random)
             except DefinitionError as err:

@@ -34,5 +34,10 @@ class SandboxPaths:
         return self.state_dir / "master.key"
 
     @property
+    def admin_key(self) -> Path:
+        """The access key the first run made for the admin API, with its secret (0600)."""
+        return self.state_dir / "admin-key.json"
+
+    @property
     def database_url(self) -> str:
         return f"sqlite:///{self.database}"

@@ -25,12 +25,15 @@ from userpool.cli import secret
 from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
+from userpool.cli.tls import LocalTls, local_tls
+from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
-from userpool.crypto.sealing import Sealer, load_or_create_master_key
+from userpool.crypto.sealing import load_or_create_master_key, sandbox_sealer
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
 from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
 from userpool.server import build_app
+from userpool.service import UserPool
 from userpool.store import open_store
 from userpool.web import hosted_routes
 
@@ -94,6 +97,14 @@ def sandbox(
     outputs_format: Annotated[
         str, typer.Option(help=f"One of {', '.join(FORMATS)}; py writes a Python module (amplify_outputs.py).")
     ] = DEFAULT_FORMAT,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls",
+            help="Serve https with a locally made certificate (Amplify's signInWithRedirect needs https; "
+            "trust the printed ca.pem once).",
+        ),
+    ] = False,
 ) -> None:
     """Deploy amplify/auth/resource.py locally, write amplify_outputs.json, and serve until Ctrl+C."""
     if ctx.invoked_subcommand is not None:
@@ -108,17 +119,19 @@ def sandbox(
     if not once and not watched.is_dir():
         raise _fail(f"--dir-to-watch {watched} is not a folder")
     try:
-        defn, _, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
+        defn, secrets, courier = prepare(paths.app_dir, paths.identifier, _echo_message)
     except DefinitionError as err:
         raise _fail(str(err)) from None
     if not once and (pid := _running_pid(paths)) is not None:
         raise _fail(f"A sandbox (pid {pid}) is already serving {paths.state_dir}; stop it first.")
     sock = None if once else _bind(host, port)
-    endpoint = f"http://{host}:{port}"
+    endpoint = f"{'https' if tls else 'http'}://{host}:{port}"
     master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
-        pool, deployment = open_pool(store, defn, endpoint=endpoint, master_key=master_key, courier=courier)
+        pool, deployment = open_pool(
+            store, defn, endpoint=endpoint, master_key=master_key, courier=courier, secrets=secrets
+        )
     except DefinitionError as err:
         store.close()
         raise _fail(str(err)) from None
@@ -128,6 +141,7 @@ def sandbox(
     verb = "Created" if deployment.created else "Deployed"
     console.print(f"{verb} user pool [bold]{deployment.pool.id}[/bold] (app client {deployment.client.id})")
     console.print(f"Wrote {written}")
+    _admin_key(pool, paths, endpoint)
     if once or sock is None:
         store.close()
         return
@@ -143,15 +157,64 @@ def sandbox(
         console,
         _echo_message,
     )
-    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0)
+    certificate = local_tls(paths.state_dir, host) if tls else None
+    _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0, certificate)
+
+
+def _admin_key(pool: UserPool, paths: SandboxPaths, endpoint: str) -> None:
+    """The sandbox's access key for the admin API: made on the first run, its secret written (0600) to
+    admin-key.json next to the master key — the secret cannot be read back from the store — and shown."""
+    path = paths.admin_key
+    keys = {k.id: k for k in pool.run(access_keys.list_keys)}
+    saved: dict[str, str] = {}
+    if path.exists():
+        try:
+            saved = json.loads(path.read_text())
+        except ValueError:
+            saved = {}
+    if saved.get("AccessKeyId") in keys:
+        console.print(f"Admin API key:     {saved['AccessKeyId']}  (secret in {path})", markup=False)
+        return
+    if keys:
+        console.print(f"Admin API keys:    {len(keys)} (`userpool keys list`; `userpool keys create` makes another)")
+        return
+    key = pool.run(access_keys.create_key, description="made by the sandbox's first run")
+    region = pool.config.region
+    body = {"AccessKeyId": key.id, "SecretAccessKey": key.secret, "Region": region, "Endpoint": endpoint}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump({**body, "UserPoolId": pool.config.pool_id}, fh, indent=2)
+    console.print(f"Created an access key for the admin API; its secret is in {path} (only you can read it).")
+    console.print("Use it with boto3 (or any AWS SDK, or the AWS CLI):", style="bold")
+    snippet = (
+        "    import boto3\n"
+        f'    cognito = boto3.client("cognito-idp", endpoint_url="{endpoint}", region_name="{region}",\n'
+        f'                           aws_access_key_id="{key.id}", aws_secret_access_key="{key.secret}")\n'
+        f'    cognito.list_users(UserPoolId="{pool.config.pool_id}")'
+    )
+    console.print(snippet, markup=False)
 
 
 def _serve(
-    loop: DevLoop, sock: socket.socket, watched: Path, watch_filter: WatchFilter, paths: SandboxPaths, t0: float
+    loop: DevLoop,
+    sock: socket.socket,
+    watched: Path,
+    watch_filter: WatchFilter,
+    paths: SandboxPaths,
+    t0: float,
+    tls: LocalTls | None = None,
 ) -> None:
     pool, endpoint = loop.pool, loop.endpoint
     app_ = build_app(pool, sandbox_mode=True, extra_routes=hosted_routes())
-    server = uvicorn.Server(uvicorn.Config(app_, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app_,
+            log_level="warning",
+            lifespan="off",
+            ssl_certfile=str(tls.cert) if tls else None,
+            ssl_keyfile=str(tls.key) if tls else None,
+        )
+    )
     stop = threading.Event()
     threading.Thread(target=watch_and_redeploy, args=(loop, watched, watch_filter, stop), daemon=True).start()
     pid_file = paths.state_dir / "sandbox.pid"
@@ -164,6 +227,8 @@ def _serve(
             console.print(f"Cognito endpoint:  [bold]{endpoint}[/bold]")
             console.print(f"Hosted sign-in:    [bold]{endpoint}/login?client_id={pool.default_client_id}[/bold]")
             console.print(f"Sandbox messages:  {endpoint}/_sandbox/messages  (or `userpool sandbox messages`)")
+            if tls is not None:
+                console.print(f"TLS certificate authority to trust: {tls.ca}  (docs/federation.md: how)")
             console.print(
                 f"[Sandbox] Ready in {time.perf_counter() - t0:.2f} s. Watching {watched} for file changes... "
                 "Press Ctrl+C to stop.",
@@ -201,8 +266,7 @@ def messages(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    master_key = load_or_create_master_key(paths.master_key)
-    store = open_store(paths.database_url, Sealer(master_key))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)
@@ -231,7 +295,7 @@ def clients(
     if not paths.database.exists():
         raise _fail(f"No sandbox in {paths.state_dir}: run `userpool sandbox` first.")
     defn = _load(paths.app_dir)
-    store = open_store(paths.database_url, Sealer(load_or_create_master_key(paths.master_key)))
+    store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
         with store.begin() as tx:
             pool = next((p for p in tx.list_pools() if p.name == defn.name), None)

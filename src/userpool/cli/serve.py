@@ -2,8 +2,9 @@
 
 Every process is stateless: users, sign-ins in progress, codes and keys live in the database, so processes
 on several machines behind a load balancer serve one pool. Configuration comes from options or the
-environment (USERPOOL_DATABASE_URL, USERPOOL_ENDPOINT, USERPOOL_MASTER_KEY), so worker processes read
-the same settings as the parent.
+environment (USERPOOL_DATABASE_URL, USERPOOL_ENDPOINT, USERPOOL_MASTER_KEY, USERPOOL_TRUSTED_PROXIES,
+USERPOOL_REDIS_URL), so worker processes read the same settings as the parent. Lockout and rate-limit
+counters live in the database, or in Redis with --redis-url: either way every process shares them.
 """
 
 from __future__ import annotations
@@ -18,20 +19,22 @@ from rich.console import Console
 from starlette.applications import Starlette
 from uvicorn.supervisors import Multiprocess
 
+from userpool.api.client_address import TrustedProxiesError, parse_networks
 from userpool.bootstrap import DEFAULT_REGION, open_pool
 from userpool.cli.listen import listening_socket
 from userpool.courier.delivery import courier_for
 from userpool.courier.senders import SenderSettingsError
-from userpool.crypto.sealing import MASTER_KEY_ENV, Sealer, master_key_from_env
+from userpool.crypto.sealing import MASTER_KEY_ENV, master_key_from_env, serve_sealer
 from userpool.definition import DefinitionError, load_definition
 from userpool.definition.changes import SERVE_WAYS_FORWARD
 from userpool.definition.secrets import EnvironmentSecrets, SecretStoreError, resolve_secrets
 from userpool.server import build_app
 from userpool.store import open_store
+from userpool.store.redis_counters import RedisCounters
 from userpool.web import hosted_routes
 
 console = Console(highlight=False, soft_wrap=True)
-WORKER_HEALTHCHECK_S = 30
+WORKER_STARTUP_SECONDS = 60
 
 
 def _settings() -> tuple[Path, str, str, str, bytes]:
@@ -67,7 +70,7 @@ def create_app() -> Starlette:
         courier = courier_for(defn.senders, secrets, sandbox=False)
     except SenderSettingsError as err:
         raise DefinitionError([f"senders: {err}"], where=defn.source) from None
-    store = open_store(url, Sealer(key))
+    store = open_store(url, serve_sealer(key))
     try:
         pool, _ = open_pool(
             store,
@@ -77,13 +80,31 @@ def create_app() -> Starlette:
             courier=courier,
             region=region,
             ways_forward=SERVE_WAYS_FORWARD,
+            secrets=secrets,
         )
     except DefinitionError:
         store.close()
         raise
-    app = build_app(pool, sandbox_mode=False, extra_routes=hosted_routes())
+    try:
+        proxies = parse_networks(os.environ.get("USERPOOL_TRUSTED_PROXIES", "").split(","))
+    except TrustedProxiesError as exc:
+        store.close()
+        raise SystemExit(f"--trusted-proxies: {exc}") from None
+    redis_url = os.environ.get("USERPOOL_REDIS_URL", "")
+    if redis_url:
+        pool.counters = _redis_counters(redis_url)
+    app = build_app(pool, sandbox_mode=False, extra_routes=hosted_routes(), trusted_proxies=proxies)
     app.state.senders = defn.senders
     return app
+
+
+def _redis_counters(url: str) -> RedisCounters:
+    counters = RedisCounters(url)
+    try:
+        counters.ping()
+    except Exception as exc:  # redis-py's ConnectionError, a bad URL, a refused password
+        raise SystemExit(f"--redis-url: cannot reach Redis at {url.rsplit('@', maxsplit=1)[-1]}: {exc}") from None
+    return counters
 
 
 def serve(
@@ -104,6 +125,18 @@ def serve(
         Path | None,
         typer.Option(envvar="USERPOOL_SECRETS_FILE", help="JSON or NAME=value lines; USERPOOL_SECRET_<NAME> wins."),
     ] = None,
+    trusted_proxies: Annotated[
+        str,
+        typer.Option(
+            envvar="USERPOOL_TRUSTED_PROXIES",
+            help="Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For names the client "
+            "(for per-address rate limits). Default: none; the socket's peer is the client.",
+        ),
+    ] = "",
+    redis_url: Annotated[
+        str | None,
+        typer.Option(envvar="USERPOOL_REDIS_URL", help="redis://... to keep lockout and rate-limit counters in Redis."),
+    ] = None,
 ) -> None:
     """Serve the auth definition in production mode (no sandbox endpoints, master key from the environment)."""
     if master_key_from_env() is None:
@@ -118,6 +151,8 @@ def serve(
             "USERPOOL_DATABASE_URL": database_url or "",
             "USERPOOL_ENDPOINT": endpoint or f"http://{host}:{port}",
             "USERPOOL_REGION": region,
+            "USERPOOL_TRUSTED_PROXIES": trusted_proxies,
+            "USERPOOL_REDIS_URL": redis_url or "",
         }
     )
     if secrets_file is not None:
@@ -152,10 +187,9 @@ def serve(
         workers=workers,
         log_level="warning",
         lifespan="off",
-        # uvicorn's supervisor kills a worker that does not answer its ping within this many seconds, and a
-        # new worker answers only once it has imported everything and deployed: past uvicorn's 5 s default
-        # on a busy machine, so workers were killed and restarted without end (measured at load 14, 2 cores).
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        # A worker answers the supervisor's pings only once it has imported the app; on a busy machine that
+        # takes longer than uvicorn's 5 s, and the supervisor would kill and respawn workers forever.
+        timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
     )
     if workers > 1:
         Multiprocess(config, sockets=[sock]).run()

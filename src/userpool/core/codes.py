@@ -19,6 +19,7 @@ import hmac
 import re
 from dataclasses import replace
 
+from userpool.core import lockout
 from userpool.core.context import Ctx
 from userpool.core.errors import (
     CodeMismatchException,
@@ -135,9 +136,11 @@ def revoke(ctx: Ctx, user: User, purpose: str) -> None:
 
 def consume(ctx: Ctx, user: User, purpose: str, code: str) -> OneTimeCode:
     """Accept the code once. A wrong guess is counted (and kept even though the request fails); the last
-    allowed wrong guess burns the code, so guessing on needs a new code each few tries."""
+    allowed wrong guess burns the code, so guessing on needs a new code each few tries. Wrong guesses also
+    count towards the user's lockout (`lockout.CODES`), which outlives any one code."""
     if not _CODE_SHAPE.fullmatch(code):
         raise InvalidParameterException("ConfirmationCode must be 1 to 2048 characters without spaces")
+    lockout.check(ctx, lockout.CODES, user.sub)
     stored = ctx.tx.get_code(ctx.pool.pool_id, user.sub, purpose)
     if stored is None or not stored.code_hash:
         raise ExpiredCodeException("Invalid code provided, please request a code again.")
@@ -150,6 +153,17 @@ def consume(ctx: Ctx, user: User, purpose: str, code: str) -> OneTimeCode:
             _spend(ctx, stored)
         else:
             ctx.tx.put_code(stored)
+        lockout.failed(ctx, lockout.CODES, user.sub)
         raise CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)
     _spend(ctx, stored)
+    lockout.succeeded(ctx, lockout.CODES, user.sub)
     return stored
+
+
+def refuse_unknown(ctx: Ctx, login: str) -> CodeMismatchException:
+    """A code answered for a login name no user has, when the client hides which users exist: refused
+    as a wrong code, counted and locked like one, so neither the answer nor the lockout tells."""
+    who = unknown_subject(ctx, login)
+    lockout.check(ctx, lockout.CODES, who)
+    lockout.failed(ctx, lockout.CODES, who)
+    return CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +39,55 @@ class PasswordPolicy:
     require_numbers: bool = True
     require_symbols: bool = True
     temporary_password_validity_days: int = 7
+    # Common and breached passwords refused whatever the rules say (None: no list). An adapter loads it
+    # (userpool/data/blocklist.py): the core only asks whether a password is in it.
+    blocklist: Container[str] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class LockoutSettings:
+    """Per-user lockout after failed attempts, as Cognito: the n-th failure in a row, from `max_attempts`
+    on, locks the account for `base_delay * 2^(n - max_attempts)` seconds (1, 2, 4, … by default), at most
+    `max_delay`; `reset_after` seconds without a failure, or a success, forget the count."""
+
+    enabled: bool = True
+    max_attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 900.0
+    reset_after: float = 900.0
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `count` requests back to back, then one more each `per / count` seconds."""
+
+    count: int
+    per: float
+
+    @property
+    def interval(self) -> float:
+        return self.per / self.count
+
+
+# Per client address, for each class of action: Cognito's per-pool quotas (120 sign-in, 50 user-creation,
+# 30 account-recovery requests a second) brought down to what one address may ask. Generous — an office
+# behind one NAT address, or a test suite on 127.0.0.1, does not notice them — because the per-user
+# lockout and resend cooldown do the fine work; these stop one address from flooding the pool.
+DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
+    "sign_in": RateLimit(600, 60.0),
+    "sign_up": RateLimit(300, 60.0),
+    "code_send": RateLimit(120, 60.0),
+    "password_reset": RateLimit(120, 60.0),
+}
+RATE_LIMIT_CLASSES = tuple(DEFAULT_RATE_LIMITS)
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """The definition's `security` option: lockout, per-address rate limits (by class; absent: unlimited)."""
+
+    lockout: LockoutSettings = LockoutSettings()
+    rate_limits: Mapping[str, RateLimit] = field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
 
 
 @dataclass(frozen=True)
@@ -119,6 +168,36 @@ class AuthenticatorSettings:
     translations: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # language → id → text
 
 
+UpstreamKind = Literal["google", "facebook", "amazon", "apple", "oidc", "saml"]
+
+
+@dataclass(frozen=True)
+class UpstreamSettings:
+    """One external identity provider as the definition declares it, its secrets resolved. Empty URLs mean
+    the provider's own (federation/ knows them); set, they override it (tests, enterprise deployments)."""
+
+    name: str  # Cognito's provider name: Google, Facebook, LoginWithAmazon, SignInWithApple, or the OIDC name
+    kind: UpstreamKind
+    client_id: str = ""
+    client_secret: str = ""  # Apple: none (the secret is a JWT made from team_id, key_id and private_key)
+    scopes: tuple[str, ...] = ()  # empty: the provider's defaults
+    # pool attribute (Cognito's name) → the provider's attribute: what a sign-in writes to the user
+    attribute_mapping: Mapping[str, str] = field(default_factory=dict)
+    issuer: str = ""
+    authorization_endpoint: str = ""
+    token_endpoint: str = ""
+    userinfo_endpoint: str = ""
+    jwks_uri: str = ""
+    attribute_request_method: Literal["GET", "POST"] = "GET"
+    identifiers: tuple[str, ...] = ()  # idp_identifier values (e.g. an email domain) that pick this provider
+    team_id: str = ""
+    key_id: str = ""
+    private_key: str = ""  # Apple's PEM (PKCS#8, P-256)
+    api_version: str = ""  # Facebook's Graph API version
+    saml_metadata: str = ""  # SAML: the IdP's metadata, as XML (FILE) or the URL it is fetched from (URL)
+    saml_metadata_url: bool = False
+
+
 @dataclass(frozen=True)
 class PoolConfig:
     pool_id: str
@@ -160,7 +239,12 @@ class PoolConfig:
     # The external identity providers' names (Google, Facebook, LoginWithAmazon, SignInWithApple, an OIDC
     # or SAML provider's own name), in the definition's order: the hosted sign-in page's buttons.
     identity_providers: tuple[str, ...] = ()
+    upstreams: Mapping[str, UpstreamSettings] = field(default_factory=dict)  # by provider name
+    resource_scopes: tuple[str, ...] = ()  # every resource server's scopes, `<identifier>/<scope>`
+    # Sign an upstream identity in as the existing user with the same verified email (off: a new user).
+    link_by_verified_email: bool = False
     authenticator: AuthenticatorSettings = AuthenticatorSettings()
+    security: SecuritySettings = SecuritySettings()
 
     @property
     def endpoint(self) -> str:

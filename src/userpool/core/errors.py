@@ -135,3 +135,33 @@ class SoftwareTokenMFANotFoundException(CognitoError): ...
 
 # VerifySoftwareToken with a code that does not match the authenticator app's secret.
 class EnableSoftwareTokenMFAException(CognitoError): ...
+
+
+# SigV4 (the admin actions): AWS's own answers, under AWS's names.
+# No Authorization header on an action that needs one.
+class MissingAuthenticationTokenException(CognitoError): ...
+
+
+# An Authorization header that lacks a part (Credential, SignedHeaders, Signature) or X-Amz-Date.
+class IncompleteSignatureException(CognitoError): ...
+
+
+# A signature that does not verify, a request signed too long ago (or ahead), a wrong scope.
+class InvalidSignatureException(CognitoError): ...
+
+
+# An access key id this server does not know, or a disabled key.
+class UnrecognizedClientException(CognitoError): ...
+
+
+# CreateGroup with a name the pool already has.
+class GroupExistsException(CognitoError): ...
+
+
+# An admin action the user's status does not allow (AdminCreateUser RESEND for a user who already chose
+# a password).
+class UnsupportedUserStateException(CognitoError): ...
+
+
+# An action of Cognito's threat protection (advanced security) add-on, which this pool does not have.
+class UserPoolAddOnNotEnabledException(CognitoError): ...

@@ -10,7 +10,8 @@ from userpool.core.errors import (
     StoreConflict,
     UsernameExistsException,
 )
-from userpool.core.model import User
+from userpool.core.identities import identity_keys
+from userpool.core.model import User, UserStatus
 
 
 def _key(ctx: Ctx, kind: str, value: str) -> str:
@@ -22,8 +23,12 @@ def _key(ctx: Ctx, kind: str, value: str) -> str:
 
 
 def login_keys(ctx: Ctx, user: User) -> frozenset[str]:
-    """Username always; email/phone when they are the username (any status) or a verified alias."""
-    keys = {_key(ctx, "username", user.username)}
+    """Username always; email/phone when they are the username (any status) or a verified alias; each linked
+    external identity. A federated user's email signs nobody in (Cognito: it belongs to the provider), so
+    it claims no key and never collides with a native user's."""
+    keys = {_key(ctx, "username", user.username)} | identity_keys(user)
+    if user.status is UserStatus.EXTERNAL_PROVIDER:
+        return frozenset(keys)
     for attr in ctx.pool.username_attributes:
         if user.attributes.get(attr):
             keys.add(_key(ctx, attr, user.attributes[attr]))

@@ -102,6 +102,8 @@ class Client:
         "profile",
         "aws.cognito.signin.user.admin",
     )
+    # Cognito's AllowedOAuthFlows: "code" (the hosted UI), or "client_credentials" (a backend, custom scopes)
+    allowed_oauth_flows: tuple[str, ...] = ("code",)
     access_token_validity: int = 3600  # seconds
     id_token_validity: int = 3600
     refresh_token_validity: int = 30 * 86400
@@ -146,6 +148,20 @@ class OneTimeCode:
     # counted from `window_started_at`. The row outlives its code (`code_hash` "") while they matter.
     send_count: int = 0
     window_started_at: float = 0.0
+
+
+@dataclass
+class Throttle:
+    """A counter shared by every server process: a user's failed attempts (lockout) or a client address's
+    token bucket (rate limits). What `count`, `stamp` and `until` mean is the counter's own
+    (core/lockout.py, core/rate_limits.py); the row may be dropped once `expires_at` has passed."""
+
+    pool_id: str
+    key: str  # "<kind>|<subject>": "lockout:sign-in|<sub>", "rate:sign_in|127.0.0.1"
+    count: float
+    stamp: float
+    until: float
+    expires_at: float
 
 
 @dataclass
@@ -264,5 +280,43 @@ class WebSession:
     pool_id: str
     user_sub: str
     auth_time: int
+    created_at: float
+    expires_at: float
+
+
+@dataclass
+class AccessKey:
+    """An administrator's AWS-style access key: SigV4 requests signed with its secret may call the admin
+    actions. Keys belong to the store (every pool in it), like IAM credentials belong to an account."""
+
+    id: str  # AKIA + 16 base32 characters, as AWS spells access key ids
+    secret: str  # 40 characters; sealed at rest, shown once when the key is made
+    created_at: float
+    enabled: bool = True
+    description: str = ""
+    last_used_at: float | None = None
+
+
+@dataclass
+class GroupMembership:
+    """A user in a group (AdminAddUserToGroup). Deleting either end deletes it."""
+
+    pool_id: str
+    group_name: str
+    user_sub: str
+    created_at: float
+
+
+@dataclass
+class FederationState:
+    """A sign-in sent to an external identity provider, until it comes back to /oauth2/idpresponse: found by
+    the hash of the `state` sent upstream, bound to the browser that left (a cookie's hash), taken once."""
+
+    state_hash: str
+    pool_id: str
+    provider: str
+    browser_hash: str
+    # The app's authorization request, the nonce and the PKCE verifier sent upstream; sealed at rest.
+    secrets: dict[str, str]
     created_at: float
     expires_at: float

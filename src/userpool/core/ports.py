@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from userpool.core.model import Throttle
 
 
 class Clock(Protocol):
@@ -29,7 +32,15 @@ class Random(Protocol):
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...
     def verify(self, encoded: str, password: str) -> bool: ...
-    def needs_rehash(self, encoded: str) -> bool: ...
+    def needs_rehash(self, encoded: str) -> bool:
+        """True for a hash that is not argon2id with the current parameters (an imported one, too)."""
+        ...
+
+    def scheme(self, encoded: str) -> str | None:
+        """The format of a stored hash ("argon2id", "bcrypt", "django-pbkdf2", …), None when unrecognised
+        or malformed: an import refuses such a hash rather than store one nobody could sign in with."""
+        ...
+
     def burn(self, password: str) -> None:
         """Spend the time of one verification, for users who do not exist (same timing either way)."""
         ...
@@ -40,6 +51,16 @@ class Keyed(Protocol):
 
     def digest(self, purpose: str, value: str) -> str:
         """Hex HMAC-SHA256 of value under a subkey for `purpose`."""
+        ...
+
+
+class Counters(Protocol):
+    """Counters every server process shares (lockout, rate limits): the store's `throttles` rows, inside the
+    request's unit of work, or Redis when the server names one. `update` is atomic per key."""
+
+    def get(self, pool_id: str, key: str) -> Throttle | None: ...
+    def update(self, pool_id: str, key: str, change: Callable[[Throttle | None], Throttle | None]) -> None:
+        """Replace the counter with `change(current)` (None deletes it), no other update of the key between."""
         ...
 
 

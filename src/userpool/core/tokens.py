@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from userpool.core import triggers
+from userpool.core import groups, triggers
 from userpool.core.clients import readable
 from userpool.core.context import Ctx
 from userpool.core.errors import (
@@ -25,6 +26,7 @@ from userpool.core.model import Client, RefreshToken, TokenSession, User
 from userpool.core.ports import InvalidToken
 
 COGNITO_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
+CLOCK_LEEWAY = 60  # seconds a token's iat or nbf may be ahead of this process's clock (another process minted it)
 _BOOLEAN_CLAIMS = frozenset({"email_verified", "phone_number_verified"})
 
 
@@ -71,6 +73,11 @@ def id_claims(user: User, client: Client | None = None) -> dict[str, object]:
     claims: dict[str, object] = {}
     for name, value in attributes.items():
         claims[name] = value == "true" if name in _BOOLEAN_CLAIMS else value
+    if isinstance(claims.get("identities"), str):  # Cognito: a JSON string as an attribute, an array as a claim
+        try:
+            claims["identities"] = json.loads(str(claims["identities"]))
+        except ValueError:
+            del claims["identities"]
     return claims
 
 
@@ -93,6 +100,9 @@ def _mint(
 ) -> tuple[str, str]:
     """Sign the ID and access tokens, after the pre token generation trigger (if any) changed their claims."""
     now = int(ctx.now())
+    member_of = groups.ordered(ctx.tx.list_groups_for_user(ctx.pool.pool_id, user.sub).items)
+    group_claims = groups.id_claims(member_of)
+    role_arns = groups.roles(member_of)
     common = {
         "sub": user.sub,
         "iss": ctx.pool.issuer,
@@ -109,6 +119,7 @@ def _mint(
         "token_use": "id",
         "exp": now + client.id_token_validity,
         "jti": ctx.random.uuid4(),
+        **group_claims,
         **(id_extra or {}),
     }
     access_payload: dict[str, object] = {
@@ -119,6 +130,7 @@ def _mint(
         "exp": now + client.access_token_validity,
         "jti": ctx.random.uuid4(),
         "username": user.username,
+        **groups.access_claims(member_of),
         **({"device_key": family.device_key} if family.device_key else {}),
     }
     overrides = triggers.pre_token_generation(
@@ -127,6 +139,9 @@ def _mint(
         client_id=client.id,
         user=user,
         scopes=family.scopes,
+        groups=[g.name for g in member_of],
+        iam_roles=role_arns,
+        preferred_role=role_arns[0] if role_arns else None,
         client_metadata=client_metadata,
     )
     if overrides is not None:
@@ -235,8 +250,11 @@ def refresh(
     if stored.superseded_at is not None or rotating:
         retired_now = stored.superseded_at is None and ctx.tx.supersede_refresh_token(stored.token_hash, now)
         if not retired_now:
+            # Not retired by this call: retired before, or by a concurrent refresh this one raced (then
+            # `retired_at` is now). Without a grace period either is a reuse, even in the same instant.
             retired_at = stored.superseded_at if stored.superseded_at is not None else now
-            if now - retired_at > client.refresh_token_reuse_grace:
+            grace = client.refresh_token_reuse_grace
+            if grace == 0 or now - retired_at > grace:
                 ctx.tx.revoke_token_session(family.origin_jti, now)
                 raise RefreshTokenReuseException(
                     "This refresh token was already used; the session is revoked. Sign in again.", keep_writes=True
@@ -268,9 +286,14 @@ def authenticate(ctx: Ctx, access_token: object, *, scope: str | None = COGNITO_
         raise NotAuthorizedException("Invalid Access Token") from None
     if claims.get("token_use") != "access" or claims.get("iss") != ctx.pool.issuer:
         raise NotAuthorizedException("Invalid Access Token")
-    exp = claims.get("exp")
+    exp, iat, nbf = claims.get("exp"), claims.get("iat"), claims.get("nbf")
     if not isinstance(exp, int) or exp <= ctx.now():
         raise NotAuthorizedException("Access Token has expired")
+    # Issued (or valid from) later than now, past what clocks between our own processes may differ: not ours.
+    if not isinstance(iat, int) or iat > ctx.now() + CLOCK_LEEWAY:
+        raise NotAuthorizedException("Invalid Access Token")
+    if nbf is not None and (not isinstance(nbf, int) or nbf > ctx.now() + CLOCK_LEEWAY):
+        raise NotAuthorizedException("Invalid Access Token")
     origin = claims.get("origin_jti")
     family = ctx.tx.get_token_session(origin) if isinstance(origin, str) else None
     if family is None or family.pool_id != ctx.pool.pool_id or family.user_sub != claims.get("sub"):

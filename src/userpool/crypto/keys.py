@@ -18,7 +18,9 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -53,7 +55,7 @@ def _unb64(segment: str) -> bytes:
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
         raise InvalidToken(f"malformed token {what}") from exc
     if not isinstance(value, dict):
         raise InvalidToken(f"malformed token {what}")
@@ -74,22 +76,60 @@ def kid_for(private_pem: str) -> str:
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
-class KeyRing:
-    """core.ports.TokenSigner over the pool's keys: signs with the active key per use, verifies with any."""
+KeySource = Callable[[], Iterable[tuple[str, str, str]]]
+RELOAD_INTERVAL = 10.0  # seconds between two looks at the store for a kid this process does not know
 
-    def __init__(self, keys: Iterable[tuple[str, str, str]]) -> None:
-        """keys: (kid, use, private_pem); the last active key given per use signs."""
+
+class KeyRing:
+    """core.ports.TokenSigner over the pool's keys: signs with the active key per use, verifies with any
+    (a retired key keeps verifying, and stays in the JWKS, until its tokens have expired).
+
+    `reload` (bootstrap wires the store) gives the keys again: a token naming a kid this process has not
+    seen — another process rotated the keys (`userpool signing-keys rotate`) — makes it look, at most once
+    each RELOAD_INTERVAL seconds, so a stream of forged kids cannot make it read the store on every request.
+    """
+
+    def __init__(self, keys: Iterable[tuple[str, str, str]], *, reload: KeySource | None = None) -> None:
+        """keys: (kid, use, private_pem), retired keys first; the last key given per use signs."""
         self._by_kid: dict[str, RSAKey] = {}  # for the JWKS
+        self._private: dict[str, rsa.RSAPrivateKey] = {}
         self._public: dict[str, rsa.RSAPublicKey] = {}
         self._signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
+        self._reload = reload
+        self._reloaded_at = float("-inf")
+        self._lock = threading.Lock()
+        self._load(keys)
+
+    def _load(self, keys: Iterable[tuple[str, str, str]]) -> None:
+        by_kid: dict[str, RSAKey] = {}
+        private: dict[str, rsa.RSAPrivateKey] = {}
+        signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
         for kid, use, pem in keys:
-            self._by_kid[kid] = RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
-            private = serialization.load_pem_private_key(pem.encode(), password=None)
-            if not isinstance(private, rsa.RSAPrivateKey):
-                raise ValueError(f"signing key {kid} is not an RSA key")
-            self._public[kid] = private.public_key()
+            by_kid[kid] = self._by_kid.get(kid) or RSAKey.import_key(
+                pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"}
+            )
+            key = self._private.get(kid)
+            if key is None:
+                loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+                if not isinstance(loaded, rsa.RSAPrivateKey):
+                    raise ValueError(f"signing key {kid} is not an RSA key")
+                key = loaded
+            private[kid] = key
             header = json.dumps({"typ": "JWT", "alg": "RS256", "kid": kid}, separators=(",", ":")).encode()
-            self._signing[use] = (_b64(header).encode(), private)
+            signing[use] = (_b64(header).encode(), key)
+        public = {kid: key.public_key() for kid, key in private.items()}
+        # Swapped whole: readers see one set or the other.
+        self._by_kid, self._private, self._public, self._signing = by_kid, private, public, signing
+
+    def _known(self, kid: str) -> rsa.RSAPublicKey | None:
+        key = self._public.get(kid)
+        if key is not None or self._reload is None:
+            return key
+        with self._lock:
+            if time.monotonic() - self._reloaded_at >= RELOAD_INTERVAL:
+                self._reloaded_at = time.monotonic()
+                self._load(self._reload())
+        return self._public.get(kid)
 
     def sign(self, claims: Mapping[str, object], use: TokenUse) -> str:
         header, key = self._signing[use]
@@ -107,7 +147,7 @@ class KeyRing:
         if "crit" in header:  # no extension is understood here, so none may be required (RFC 7515 §4.1.11)
             raise InvalidToken("unsupported critical header")
         kid = header.get("kid")
-        key = self._public.get(kid) if isinstance(kid, str) else None
+        key = self._known(kid) if isinstance(kid, str) and kid else None
         if key is None:
             raise InvalidToken("unknown signing key")
         try:

@@ -1,4 +1,7 @@
-"""Password hashing: argon2id with OWASP's parameters (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1)."""
+"""Password hashing: argon2id with OWASP's parameters (Password Storage Cheat Sheet: m=19 MiB, t=2, p=1).
+
+Hashes imported from other systems (bcrypt, other argon2 variants, PBKDF2, Firebase scrypt:
+`legacy_hashes.py`) verify too, and always "need a rehash", so the first sign-in moves them to argon2id."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import threading
 from argon2 import PasswordHasher as _Argon2
 from argon2 import Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from userpool.crypto.legacy_hashes import scheme_of
 
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
@@ -64,11 +69,23 @@ class Argon2Hasher:
             return self._ph.hash(password)
 
     def verify(self, encoded: str, password: str) -> bool:
+        if not encoded.startswith("$argon2id$"):
+            legacy = scheme_of(encoded)
+            if legacy is None:
+                return False
+            with self._slots:
+                return legacy.verify(encoded, password)
         try:
             with self._slots:
                 return self._ph.verify(encoded, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
+
+    def scheme(self, encoded: str) -> str | None:
+        found = scheme_of(encoded)
+        if found is None or not found.well_formed(encoded):
+            return None
+        return encoded.split("$")[1] if found.name == "argon2" else found.name
 
     def needs_rehash(self, encoded: str) -> bool:
         try:

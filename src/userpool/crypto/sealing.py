@@ -20,6 +20,9 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 MASTER_KEY_ENV = "USERPOOL_MASTER_KEY"
+# During a master-key rotation: the key being retired, still opening what it sealed (never sealing).
+PREVIOUS_MASTER_KEY_ENV = "USERPOOL_MASTER_KEY_PREVIOUS"
+PREVIOUS_SUFFIX = ".previous"  # the sandbox's retiring key file: master.key.previous
 
 
 class SealError(ValueError):
@@ -50,6 +53,10 @@ class Sealer:
         self.master_key = master_key
         self._current = key_id(master_key)
         self._aeads = {key_id(k): AESGCM(subkey(k, "seal")) for k in (master_key, *old_keys)}
+
+    @property
+    def current_key_id(self) -> str:
+        return self._current
 
     def seal(self, plaintext: bytes, context: str) -> str:
         nonce = secrets.token_bytes(12)
@@ -103,11 +110,49 @@ def load_or_create_master_key(path: Path) -> bytes:
     return key
 
 
-def master_key_from_env(environ: dict[str, str] | None = None) -> bytes | None:
-    value = (environ if environ is not None else dict(os.environ)).get(MASTER_KEY_ENV)
+def sealed_key_id(sealed: str) -> str:
+    """The id of the master key that sealed `sealed` ("" when it is not a sealed value)."""
+    parts = sealed.split(".", 2)
+    return parts[1] if len(parts) == 3 and parts[0] == "v1" else ""
+
+
+def read_key_file(path: Path) -> bytes:
+    raw = base64.b64decode(path.read_text().strip())
+    if len(raw) != 32:
+        raise ValueError(f"{path} does not hold a 32-byte base64 key")
+    return raw
+
+
+def write_key_file(path: Path, key: bytes) -> None:
+    """Write a key file 0600, atomically (a crash leaves the old file or the new one, never half of one)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(base64.b64encode(key).decode() + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(temporary, path)
+
+
+def sandbox_sealer(path: Path) -> Sealer:
+    """The sandbox's sealer: its master key, and the retiring one while a rotation is unfinished."""
+    previous = path.with_name(path.name + PREVIOUS_SUFFIX)
+    old = (read_key_file(previous),) if previous.exists() else ()
+    return Sealer(load_or_create_master_key(path), old_keys=old)
+
+
+def master_key_from_env(environ: dict[str, str] | None = None, name: str = MASTER_KEY_ENV) -> bytes | None:
+    value = (environ if environ is not None else dict(os.environ)).get(name)
     if not value:
         return None
     raw = base64.b64decode(value)
     if len(raw) != 32:
-        raise ValueError(f"{MASTER_KEY_ENV} must be 32 bytes, base64-encoded")
+        raise ValueError(f"{name} must be 32 bytes, base64-encoded")
     return raw
+
+
+def serve_sealer(master_key: bytes, environ: dict[str, str] | None = None) -> Sealer:
+    """`serve`'s sealer: USERPOOL_MASTER_KEY, and USERPOOL_MASTER_KEY_PREVIOUS (if set) for reading."""
+    previous = master_key_from_env(environ, PREVIOUS_MASTER_KEY_ENV)
+    return Sealer(master_key, old_keys=(previous,) if previous else ())

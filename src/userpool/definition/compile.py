@@ -7,24 +7,40 @@ calls each once with placeholder makers, so the text keeps Cognito's placeholder
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from userpool.core.config import (
     CODE_PLACEHOLDER,
     LINK_PLACEHOLDER,
+    RATE_LIMIT_CLASSES,
     USERNAME_PLACEHOLDER,
     AttributeSpec,
     AuthenticatorSettings,
     FormFieldSettings,
+    LockoutSettings,
     PasswordPolicy,
     PoolConfig,
+    RateLimit,
+    SecuritySettings,
     Template,
     Templates,
     ThemeSettings,
+    UpstreamKind,
+    UpstreamSettings,
 )
+from userpool.data.blocklist import COMMON_PASSWORDS
+from userpool.definition.attributes import NAME_TO_COGNITO
 from userpool.definition.errors import DefinitionError
-from userpool.definition.models import AuthDefinition, CustomAttribute, PreTokenGeneration
+from userpool.definition.models import (
+    AttributeMapping,
+    AuthDefinition,
+    CustomAttribute,
+    Oidc,
+    PreTokenGeneration,
+    SignInWithApple,
+)
+from userpool.definition.secrets import Secret
 
 DEFAULT_LINK_TEXT = "Verify Email"
 
@@ -218,6 +234,74 @@ def identity_providers(defn: AuthDefinition) -> tuple[str, ...]:
     return (*names, *(o.name for o in found.oidc), *((found.saml.name,) if found.saml else ()))
 
 
+def _mapping(defn: AuthDefinition, mapping: AttributeMapping, *, automatic_email: bool = True) -> dict[str, str]:
+    """Cognito attribute → provider attribute. Amplify maps the provider's `email` to `email` by itself when
+    email (and not phone) signs in (construct.ts), unless the definition maps it otherwise."""
+    result: dict[str, str] = {}
+    for name, value in mapping.items():
+        if isinstance(value, dict):
+            result.update(value)
+        else:
+            result[NAME_TO_COGNITO[name]] = value
+    if automatic_email and defn.login_with.email and not defn.login_with.phone:  # not SAML: Amplify maps none
+        result.setdefault("email", "email")
+    return result
+
+
+def upstreams(defn: AuthDefinition, secrets: Mapping[str, str]) -> dict[str, UpstreamSettings]:
+    """The external providers with their secrets' values ("" for one not resolved: sign-in then says so)."""
+    found = defn.login_with.external_providers
+    if found is None:
+        return {}
+
+    def value(v: Secret | str) -> str:
+        return secrets.get(v.name, "") if isinstance(v, Secret) else v
+
+    builtin: tuple[tuple[str, UpstreamKind, Any], ...] = (
+        ("Google", "google", found.google),
+        ("Facebook", "facebook", found.facebook),
+        ("LoginWithAmazon", "amazon", found.login_with_amazon),
+        ("SignInWithApple", "apple", found.sign_in_with_apple),
+    )
+    providers: list[tuple[str, UpstreamKind, Any]] = [(n, k, p) for n, k, p in builtin if p is not None]
+    providers += [(o.name, "oidc", o) for o in found.oidc]
+    result: dict[str, UpstreamSettings] = {}
+    if found.saml is not None:
+        saml = found.saml
+        result[saml.name] = UpstreamSettings(
+            name=saml.name,
+            kind="saml",
+            attribute_mapping=_mapping(defn, saml.attribute_mapping, automatic_email=False),
+            identifiers=tuple(saml.identifiers),
+            saml_metadata=saml.metadata.metadata_content,
+            saml_metadata_url=saml.metadata.metadata_type == "URL",
+        )
+    for name, kind, p in providers:
+        ends = p.endpoints
+        apple = p if isinstance(p, SignInWithApple) else None
+        oidc = p if isinstance(p, Oidc) else None
+        result[name] = UpstreamSettings(
+            name=name,
+            kind=kind,
+            client_id=value(p.client_id),
+            client_secret="" if apple else value(p.client_secret),
+            scopes=tuple(p.scopes),
+            attribute_mapping=_mapping(defn, p.attribute_mapping),
+            issuer=p.issuer_url or "",
+            authorization_endpoint=(ends and ends.authorization) or "",
+            token_endpoint=(ends and ends.token) or "",
+            userinfo_endpoint=(ends and ends.user_info) or "",
+            jwks_uri=(ends and ends.jwks_uri) or "",
+            attribute_request_method=oidc.attribute_request_method if oidc else "GET",
+            identifiers=tuple(oidc.identifiers) if oidc else (),
+            team_id=value(apple.team_id) if apple else "",
+            key_id=value(apple.key_id) if apple else "",
+            private_key=value(apple.private_key) if apple else "",
+            api_version=getattr(p, "api_version", None) or "",
+        )
+    return result
+
+
 def authenticator(defn: AuthDefinition) -> AuthenticatorSettings:
     a, theme = defn.authenticator, defn.authenticator.theme
     fields = {
@@ -253,7 +337,31 @@ def authenticator(defn: AuthDefinition) -> AuthenticatorSettings:
     )
 
 
-def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str) -> PoolConfig:
+def security(defn: AuthDefinition) -> SecuritySettings:
+    """The definition's `security` option as the core reads it (lockout off: `enabled=False`)."""
+    s = defn.security
+    lockout = (
+        LockoutSettings(enabled=False)
+        if s.lockout is None
+        else LockoutSettings(
+            max_attempts=s.lockout.max_attempts,
+            base_delay=s.lockout.base_delay,
+            max_delay=s.lockout.max_delay,
+            reset_after=s.lockout.reset_after,
+        )
+    )
+    limits: dict[str, RateLimit] = {}
+    if s.rate_limits is not None:
+        for name in RATE_LIMIT_CLASSES:
+            rate = getattr(s.rate_limits, name)
+            if rate is not None:
+                limits[name] = RateLimit(count=rate[0], per=rate[1])
+    return SecuritySettings(lockout=lockout, rate_limits=limits)
+
+
+def pool_config(
+    defn: AuthDefinition, *, pool_id: str, region: str, issuer: str, secrets: Mapping[str, str] | None = None
+) -> PoolConfig:
     p = defn.password_policy
     recovery = account_recovery(defn)
     email = defn.login_with.email
@@ -272,6 +380,7 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
             require_numbers=p.require_numbers,
             require_symbols=p.require_symbols,
             temporary_password_validity_days=p.temporary_password_validity_days,
+            blocklist=COMMON_PASSWORDS if defn.security.password_blocklist else None,
         ),
         templates=templates(defn),
         recovery_mechanisms=_RECOVERY[recovery],
@@ -287,5 +396,11 @@ def pool_config(defn: AuthDefinition, *, pool_id: str, region: str, issuer: str)
         device_challenge_required_on_new_device=bool(defn.devices and defn.devices.challenge_required_on_new_device),
         device_only_remembered_on_user_prompt=bool(defn.devices and defn.devices.device_only_remembered_on_user_prompt),
         identity_providers=identity_providers(defn),
+        upstreams=upstreams(defn, secrets or {}),
+        resource_scopes=tuple(f"{r.identifier}/{sc.name}" for r in defn.resource_servers for sc in r.scopes),
+        link_by_verified_email=bool(
+            defn.login_with.external_providers and defn.login_with.external_providers.link_by_verified_email
+        ),
         authenticator=authenticator(defn),
+        security=security(defn),
     )

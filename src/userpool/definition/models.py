@@ -127,11 +127,37 @@ class WebAuthn(_Model):
 
 
 AttributeMapping = dict[str, str | dict[str, str]]  # {"email": "email", "custom": {"custom:team": "team"}}
+_URL = r"^https?://\S+$"
+
+
+class OidcEndpoints(_Model):
+    """A provider's URLs, each overriding the one discovery (or the provider's documentation) gives."""
+
+    authorization: str | None = Field(default=None, pattern=_URL)
+    token: str | None = Field(default=None, pattern=_URL)
+    user_info: str | None = Field(default=None, pattern=_URL)
+    jwks_uri: str | None = Field(default=None, pattern=_URL)
 
 
 class _Provider(_Model):
     scopes: list[str] = Field(default_factory=list)
     attribute_mapping: AttributeMapping = Field(default_factory=dict)
+    # Overrides of the provider's own URLs: for tests against a local provider, or an enterprise's own.
+    issuer_url: str | None = Field(default=None, pattern=_URL)
+    endpoints: OidcEndpoints | None = None
+
+    @field_validator("attribute_mapping")
+    @classmethod
+    def _mapping(cls, mapping: AttributeMapping) -> AttributeMapping:
+        for name, value in mapping.items():
+            if name == "custom":
+                if not isinstance(value, dict) or not all(_CUSTOM_NAME.fullmatch(k) for k in value):
+                    raise ValueError('custom: a dict of {"custom:<name>": "<provider attribute>"}')
+            elif name not in NAME_TO_COGNITO:
+                raise ValueError(f"unknown attribute {name!r} (use Amplify's names: email, given_name, ...)")
+            elif not isinstance(value, str) or not value:
+                raise ValueError(f"{name}: the provider's attribute name, a non-empty string")
+        return mapping
 
 
 class Google(_Provider):
@@ -142,7 +168,7 @@ class Google(_Provider):
 class Facebook(_Provider):
     client_id: SecretOrText
     client_secret: SecretValue
-    api_version: str | None = None
+    api_version: str | None = Field(default=None, pattern=r"^v\d+\.\d+$")
 
 
 class LoginWithAmazon(_Provider):
@@ -157,19 +183,11 @@ class SignInWithApple(_Provider):
     private_key: SecretValue
 
 
-class OidcEndpoints(_Model):
-    authorization: str | None = None
-    token: str | None = None
-    user_info: str | None = None
-    jwks_uri: str | None = None
-
-
 class Oidc(_Provider):
     name: str = Field(min_length=1, max_length=32, pattern=r"^[^_\s][\w.@+-]*$")
     client_id: SecretOrText
     client_secret: SecretValue
-    issuer_url: str = Field(pattern=r"^https?://")
-    endpoints: OidcEndpoints | None = None
+    issuer_url: str = Field(pattern=_URL)
     identifiers: list[str] = Field(default_factory=list)
     attribute_request_method: Literal["GET", "POST"] = "GET"
 
@@ -197,6 +215,9 @@ class ExternalProviders(_Model):
     scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
     callback_urls: list[str] = Field(min_length=1)
     logout_urls: list[str] = Field(min_length=1)
+    # A first sign-in whose provider-verified email is a native user's verified email signs in as that
+    # user (its identity linked) instead of creating a new one. Off by default: see docs/federation.md.
+    link_by_verified_email: bool = False
 
     @field_validator("callback_urls", "logout_urls")
     @classmethod
@@ -299,13 +320,98 @@ class CustomAttribute(_Model):
         return self
 
 
+_COMPOSITION = ("require_lowercase", "require_uppercase", "require_numbers", "require_symbols")
+NIST_SINGLE_FACTOR_MIN = 15  # SP 800-63B rev 4 §3.1.1.2: 15 for a password alone, 8 when MFA is required
+NIST_WITH_MFA_MIN = 8
+
+
 class PasswordPolicy(_Model):
+    """Cognito's policy, or `"nist"` (SP 800-63B: length over composition, no character-class rules, the
+    common-password blocklist on; 15 characters, or 8 when multifactor is REQUIRED)."""
+
+    preset: Literal["nist"] | None = None
     min_length: int = Field(default=8, ge=6, le=99)
     require_lowercase: bool = True
     require_uppercase: bool = True
     require_numbers: bool = True
     require_symbols: bool = True
     temporary_password_validity_days: int = Field(default=7, ge=1, le=365)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset(cls, value: Any) -> Any:
+        if value == "nist":
+            value = {"preset": "nist"}
+        if isinstance(value, dict) and value.get("preset") == "nist":
+            rules = [name for name in _COMPOSITION if value.get(name)]
+            if rules:
+                raise ValueError(
+                    f"the nist preset has no composition rules: remove {', '.join(rules)} (NIST SP 800-63B "
+                    "asks for length and a blocklist instead)"
+                )
+            value = {**{name: False for name in _COMPOSITION}, "min_length": NIST_SINGLE_FACTOR_MIN, **value}
+        return value
+
+
+_RATE = re.compile(r"\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day|s|m|h|d)\s*")
+_UNIT_SECONDS = {"second": 1, "s": 1, "minute": 60, "m": 60, "hour": 3600, "h": 3600, "day": 86400, "d": 86400}
+
+
+def _rate(value: Any) -> Any:
+    """ "30/minute", "5/10s", "1000/hour" → (count, seconds); None or False: unlimited."""
+    if value is None or value is False:
+        return None
+    if isinstance(value, str):
+        match = _RATE.fullmatch(value.lower())
+        if match:
+            count, span = int(match.group(1)), int(match.group(2) or "1") * _UNIT_SECONDS[match.group(3)]
+            if count < 1 or span < 1:
+                raise ValueError("a rate limit needs at least 1 request in at least 1 second")
+            return (count, float(span))
+    raise ValueError(
+        f"must be a rate like '30/minute', '5/10s' or '1000/hour' (requests / period), or None for no limit; "
+        f"got {value!r}"
+    )
+
+
+Rate = Annotated[tuple[int, float] | None, BeforeValidator(_rate)]
+
+
+class Lockout(_Model):
+    """Per-user lockout after failed attempts (Cognito's: 5, then 1 s doubling to 15 minutes)."""
+
+    max_attempts: int = Field(default=5, ge=1, le=100)  # NIST SP 800-63B: at most 100 failures in a row
+    base_delay: float = Field(default=1.0, gt=0, le=3600)
+    max_delay: float = Field(default=900.0, ge=1, le=86400)
+    reset_after: float = Field(default=900.0, ge=1, le=86400)
+
+    @model_validator(mode="after")
+    def _delays(self) -> Lockout:
+        if self.base_delay > self.max_delay:
+            raise ValueError("base_delay must not exceed max_delay")
+        return self
+
+
+class RateLimits(_Model):
+    """Requests per client address, per class of action; None for a class: no limit."""
+
+    sign_in: Rate = (600, 60.0)  # the defaults: core.config.DEFAULT_RATE_LIMITS
+    sign_up: Rate = (300, 60.0)
+    code_send: Rate = (120, 60.0)
+    password_reset: Rate = (120, 60.0)
+
+
+class Security(_Model):
+    """The defences (docs/security-defences.md): lockout, per-address rate limits, the password blocklist."""
+
+    lockout: Lockout | None = Lockout()  # None (or False): no lockout
+    rate_limits: RateLimits | None = RateLimits()  # None (or False): no per-address limits
+    password_blocklist: bool = True  # refuse the 100,000 most common breached passwords
+
+    @field_validator("lockout", "rate_limits", mode="before")
+    @classmethod
+    def _switch(cls, value: Any) -> Any:
+        return _on(value)
 
 
 # -- senders ---------------------------------------------------------------------------------------------
@@ -378,6 +484,26 @@ AuthFlow = Literal[
     "USER_SRP_AUTH", "USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH", "USER_AUTH", "ADMIN_USER_PASSWORD_AUTH"
 ]
 DEFAULT_FLOWS: tuple[AuthFlow, ...] = ("USER_SRP_AUTH", "REFRESH_TOKEN_AUTH", "CUSTOM_AUTH")
+OAuthFlow = Literal["code", "client_credentials"]
+CODE_FLOW: tuple[OAuthFlow, ...] = ("code",)
+# a resource server scope: <identifier>/<name>, Cognito's character classes
+_CUSTOM_SCOPE = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+/[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]{1,256}$")
+
+
+class ResourceServerScope(_Model):
+    name: str = Field(pattern=r"^[\x21\x23-\x2e\x30-\x5b\x5d-\x7e]{1,256}$")  # Cognito's ResourceServerScopeNameType
+    description: str = Field(default="", max_length=256)
+
+
+class ResourceServer(_Model):
+    """An API the pool issues access tokens for (Cognito's resource server): its scopes are
+    `<identifier>/<scope>`, granted to app clients by `oauth_scopes` (client_credentials or the code flow)."""
+
+    identifier: str = Field(min_length=1, max_length=256, pattern=r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+    name: str = Field(min_length=1, max_length=256)
+    scopes: list[ResourceServerScope] = Field(default_factory=list, max_length=100)
+
+
 _CLIENT_NAME = re.compile(r"^[\w\s+=,.@-]{1,128}$")  # Cognito's ClientNameType
 
 
@@ -402,7 +528,35 @@ class AppClient(_Model):
     write_attributes: list[str] | None = None  # None: every attribute a client may write
     callback_urls: list[str] = Field(default_factory=list)
     logout_urls: list[str] = Field(default_factory=list)
-    oauth_scopes: list[OAuthScope] = Field(default_factory=lambda: list(OAUTH_SCOPES))
+    # Amplify's OAuth scope names, and resource servers' custom scopes (`<identifier>/<scope>`)
+    oauth_scopes: list[str] = Field(default_factory=lambda: [str(s) for s in OAUTH_SCOPES])
+    # "code": the hosted UI's authorization code flow; "client_credentials": a backend gets access tokens
+    # for the custom scopes with its own secret (Cognito allows one or the other, not both)
+    oauth_flows: list[OAuthFlow] = Field(default_factory=lambda: list(CODE_FLOW), min_length=1)
+
+    @field_validator("oauth_scopes")
+    @classmethod
+    def _scopes(cls, scopes: list[str]) -> list[str]:
+        for scope in scopes:
+            if scope not in OAUTH_SCOPES and not _CUSTOM_SCOPE.fullmatch(scope):
+                raise ValueError(
+                    f"{scope!r} is neither one of {', '.join(OAUTH_SCOPES)} nor a resource server's "
+                    "<identifier>/<scope>"
+                )
+        return scopes
+
+    @model_validator(mode="after")
+    def _client_credentials(self) -> AppClient:
+        if "client_credentials" in self.oauth_flows:
+            if len(self.oauth_flows) > 1:
+                raise ValueError("oauth_flows: client_credentials cannot be combined with code (as in Cognito)")
+            if not self.generate_secret:
+                raise ValueError("oauth_flows client_credentials needs generate_secret: True (the client proves it)")
+            if not self.oauth_scopes or any(s in OAUTH_SCOPES for s in self.oauth_scopes):
+                raise ValueError(
+                    "oauth_scopes: a client_credentials client may have only resource servers' custom scopes"
+                )
+        return self
 
     @field_validator("refresh_token_rotation", mode="before")
     @classmethod
@@ -466,11 +620,13 @@ class AuthDefinition(_Model):
     ) = None  # None: Amplify's rule (EMAIL_ONLY with email sign-in, else PHONE_ONLY_WITHOUT_MFA)
     groups: list[str] = Field(default_factory=list, max_length=10000)
     password_policy: PasswordPolicy = PasswordPolicy()
+    security: Security = Security()
     passwordless_options: PasswordlessOptions = PasswordlessOptions()
     senders: Senders = Senders()
     # name → function; pre_token_generation may also be {"handler": function, "version": "V2_0"}
     triggers: dict[str, Callable[..., Any] | PreTokenGeneration] = Field(default_factory=dict)
     clients: list[AppClient] = Field(default_factory=list)  # besides the default app client
+    resource_servers: list[ResourceServer] = Field(default_factory=list, max_length=25)
     devices: Devices | None = Devices()  # None (or False): no device tracking
     authenticator: Authenticator = Authenticator()  # the hosted pages (definition/authenticator.py)
     # Amplify's `access` grants its Lambda functions IAM permissions on the pool. userpool runs no functions:
@@ -580,6 +736,16 @@ class AuthDefinition(_Model):
                 "multifactor.mode: REQUIRED cannot be combined with passwordless sign-in (otp_login or web_authn); "
                 "use OPTIONAL"
             )
+        policy = self.password_policy
+        if policy.preset == "nist" and not self.security.password_blocklist:
+            raise ValueError("password_policy: the nist preset needs security.password_blocklist (NIST requires one)")
+        if policy.preset == "nist" and policy.min_length < NIST_SINGLE_FACTOR_MIN and mfa.mode != "REQUIRED":
+            raise ValueError(
+                f"password_policy.min_length: the nist preset asks for {NIST_SINGLE_FACTOR_MIN} characters unless "
+                f"multifactor.mode is REQUIRED (then at least {NIST_WITH_MFA_MIN})"
+            )
+        if policy.preset == "nist" and policy.min_length < NIST_WITH_MFA_MIN:
+            raise ValueError(f"password_policy.min_length: the nist preset asks for at least {NIST_WITH_MFA_MIN}")
         if mfa.email and not login.email:
             raise ValueError("multifactor.email: email MFA needs login_with email (the code goes to the user's email)")
         if mfa.email and self.senders.email is None:
@@ -592,6 +758,16 @@ class AuthDefinition(_Model):
                     f"clients[{i}].write_attributes: must include the required attribute(s) {', '.join(missing)}, "
                     "or users could not sign up through that client"
                 )
+        custom_scopes = {f"{r.identifier}/{sc.name}" for r in self.resource_servers for sc in r.scopes}
+        for i, client in enumerate(self.clients):
+            unknown = [s for s in client.oauth_scopes if s not in OAUTH_SCOPES and s not in custom_scopes]
+            if unknown:
+                raise ValueError(
+                    f"clients[{i}].oauth_scopes: {', '.join(unknown)} is not a scope of any resource_servers entry"
+                )
+        identifiers = [r.identifier for r in self.resource_servers]
+        if len(set(identifiers)) != len(identifiers):
+            raise ValueError("resource_servers: each identifier may appear once")
         problems = check_fields(self.authenticator, dict(self.user_attributes), set(required))
         if problems:
             raise ValueError("; ".join(problems))

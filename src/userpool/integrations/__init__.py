@@ -9,6 +9,8 @@
 - `userpool.integrations.django`: `AuthenticatorMiddleware` (settings `USERPOOL_OUTPUTS`, `USERPOOL_SECRET_KEY`),
   the view decorators `@with_authenticator` and `@require_group("ADMINS")`, and `current_user(request)`.
 - `userpool.integrations.verify`: `TokenVerifier` / `verify_token` for APIs that receive the pool's tokens.
+- `userpool.integrations.recovery_codes`: `RecoveryCodes` generates a signed-in user's recovery codes and
+  counts the unused ones, with the session's access token (docs/recovery-codes.md).
 
 Every one keeps the session in a sealed cookie, refreshes it silently, and signs out locally
 (`sign_out.form()`) or everywhere (`sign_out.form(global_=True)`: GlobalSignOut).

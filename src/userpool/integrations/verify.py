@@ -161,7 +161,7 @@ class TokenVerifier:
             raise TokenError("malformed token")
         try:
             header = _b64json(token.split(".", 1)[0])
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
             raise TokenError("malformed token header") from None
         if not isinstance(header, dict):
             raise TokenError("malformed token header")

@@ -12,7 +12,17 @@ from typing import Any
 from userpool.core.attributes import parse_attribute_list, to_wire
 from userpool.core.delivery import CodeDelivery
 from userpool.core.errors import InvalidParameterException
-from userpool.core.flows import account, devices, mfa_settings, recovery, sign_in, sign_up, software_token
+from userpool.core.flows import (
+    account,
+    auth_events,
+    devices,
+    mfa_settings,
+    recovery,
+    sign_in,
+    sign_up,
+    software_token,
+    user_sessions,
+)
 from userpool.core.flows.mfa_settings import FactorSetting, MfaSummary
 from userpool.core.model import Device
 from userpool.core.tokens import AuthResult
@@ -361,6 +371,40 @@ def update_device_status_action(pool: UserPool, body: Body) -> Body:
     return {}
 
 
+def list_user_sessions_action(pool: UserPool, body: Body) -> Body:
+    found = pool.run(
+        user_sessions.list_user_sessions, access_token=body["AccessToken"], next_token=body.get("NextToken")
+    )
+    return {
+        "Sessions": [
+            {
+                "SessionId": s.session_id,
+                "SessionType": "TOKEN",
+                "ClientId": s.client_id,
+                "CreateDate": s.created_at,
+                "LastActiveDate": s.last_active_at,
+                "IsCurrentSession": s.current,
+            }
+            for s in found
+        ]
+    }
+
+
+def revoke_user_session_action(pool: UserPool, body: Body) -> Body:
+    pool.run(
+        user_sessions.revoke_user_session,
+        access_token=body["AccessToken"],
+        session=body["SessionId"],
+        associated=body.get("RevokeAssociatedSessions"),
+    )
+    return {}
+
+
+def update_auth_event_feedback_action(pool: UserPool, body: Body) -> Body:
+    pool.run(auth_events.update_auth_event_feedback, user_pool_id=body["UserPoolId"])
+    return {}
+
+
 ACTIONS: dict[str, Handler] = {
     "SignUp": sign_up_action,
     "ConfirmSignUp": confirm_sign_up_action,
@@ -385,6 +429,9 @@ ACTIONS: dict[str, Handler] = {
     "ListDevices": list_devices_action,
     "ForgetDevice": forget_device_action,
     "UpdateDeviceStatus": update_device_status_action,
+    "ListUserSessions": list_user_sessions_action,
+    "RevokeUserSession": revoke_user_session_action,
+    "UpdateAuthEventFeedback": update_auth_event_feedback_action,
     "AssociateSoftwareToken": associate_software_token_action,
     "VerifySoftwareToken": verify_software_token_action,
     "SetUserMFAPreference": set_user_mfa_preference_action,

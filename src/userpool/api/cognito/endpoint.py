@@ -14,9 +14,12 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.api.client_address import client_address
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
+from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
 from userpool.api.threads import run_sync
+from userpool.core import rate_limits
 from userpool.core.errors import (
     CognitoError,
     InternalErrorException,
@@ -24,13 +27,29 @@ from userpool.core.errors import (
     UnknownOperationException,
     UnsupportedOperationException,
 )
+from userpool.core.flows import access_keys
+from userpool.core.sigv4 import SignedRequest
 from userpool.service import UserPool
 
 log = logging.getLogger("userpool.api")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
+HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
+
+# The actions each per-address rate limit counts (core/rate_limits.py); the others are not limited by address.
+RATE_LIMITED = {
+    "InitiateAuth": rate_limits.SIGN_IN,
+    "RespondToAuthChallenge": rate_limits.SIGN_IN,
+    "SignUp": rate_limits.SIGN_UP,
+    "ConfirmSignUp": rate_limits.SIGN_UP,
+    "ResendConfirmationCode": rate_limits.CODE_SEND,
+    "GetUserAttributeVerificationCode": rate_limits.CODE_SEND,
+    "VerifyUserAttribute": rate_limits.CODE_SEND,
+    "ForgotPassword": rate_limits.PASSWORD_RESET,
+    "ConfirmForgotPassword": rate_limits.PASSWORD_RESET,
+}
 
 
 def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None) -> Response:
@@ -43,8 +62,8 @@ def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[
 
 
 def error_response(err: CognitoError, request_id: str) -> Response:
-    # Header values must be latin-1; messages are ours and ASCII, but be safe with anything echoed.
-    message = err.message.encode("ascii", "replace").decode()[:1000]
+    # Header values must be printable ASCII: validation messages echo the value sent, which may hold anything.
+    message = "".join(c if " " <= c <= "~" else "?" for c in err.message[:1000])
     return _response(
         err.status,
         {"__type": err.code, "message": err.message},
@@ -60,9 +79,20 @@ def _parse(raw: bytes) -> dict[str, Any]:
         body = json.loads(raw or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise SerializationException("The request body is not valid JSON") from None
+    except RecursionError:  # arrays or objects nested thousands deep: no real request is
+        raise SerializationException("The request body nests JSON too deeply") from None
     if not isinstance(body, dict):
         raise SerializationException("The request body must be a JSON object")
     return body
+
+
+def _signed_request(request: Request, body: bytes) -> SignedRequest:
+    headers: dict[str, str] = {}
+    for name, value in request.headers.items():  # repeated headers: joined with "," as SigV4 canonicalises them
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    query = request.scope.get("query_string", b"")
+    return SignedRequest(request.method, raw_path.decode("latin-1"), query.decode("latin-1"), headers, body)
 
 
 async def handle(request: Request) -> Response:
@@ -81,10 +111,17 @@ async def handle(request: Request) -> Response:
         action = target[len(TARGET_PREFIX) :]
         if action not in shapes.operations():
             raise UnknownOperationException(f"Unknown operation {action}")
-        handler = ACTIONS.get(action)
+        if shapes.signed(action):  # the admin side: a SigV4 signature by an enabled access key
+            raw = await request.body()
+            signed = _signed_request(request, raw)
+            await run_sync(pool.run, access_keys.authenticate, request=signed)
+        handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())
+        limited = RATE_LIMITED.get(action)
+        if limited is not None:  # before validation: malformed requests spend tokens too
+            await run_sync(pool.limit, limited, client_address(request))
         shapes.validate(action, body)
         result = await run_sync(handler, pool, body)
         return _response(200, result, request_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from userpool.api.oauth.authorize import authorize
+from userpool.api.oauth.federation import idpresponse, saml_response
 from userpool.api.oauth.logout import logout
 from userpool.api.oauth.token import revoke, token
 from userpool.api.oauth.userinfo import userinfo
@@ -16,5 +17,7 @@ def oauth_routes() -> list[BaseRoute]:
         Route("/oauth2/token", token, methods=["POST"]),
         Route("/oauth2/userInfo", userinfo, methods=["GET", "POST"]),
         Route("/oauth2/revoke", revoke, methods=["POST"]),
+        Route("/oauth2/idpresponse", idpresponse, methods=["GET", "POST"]),
+        Route("/saml2/idpresponse", saml_response, methods=["POST"]),
         Route("/logout", logout, methods=["GET"]),
     ]

@@ -3,8 +3,9 @@
 
 The client and redirect URI are checked first: if either is wrong the user sees an error page and is never
 redirected (RFC 6749 §4.1.2.1). Every later refusal goes back to the app as `?error=...&state=...`.
-`identity_provider=<name>` (the hosted page's social buttons) asks for sign-in upstream, which arrives with
-federation: until then a provider the definition declares gets a page saying so, any other name an error.
+`identity_provider=<name>` (the hosted page's social buttons, Amplify's signInWithRedirect({provider})) or
+`idp_identifier=<identifier>` goes straight to that external provider (api/oauth/federation.py); a name
+the definition does not declare gets an error page.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from userpool.api.oauth import federation
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, with_query
 from userpool.core.flows import hosted
-from userpool.core.flows.hosted import OAuthError
-from userpool.web.authenticator._pages import PROVIDER_LABELS, START_PAGES
+from userpool.core.flows.hosted import MAX_PARAM, OAuthError
+from userpool.web.authenticator._pages import START_PAGES
 from userpool.web.authenticator.render import error_page, html_guard
 from userpool.web.authenticator.security import security_headers, session_token
 
@@ -30,9 +32,12 @@ async def authorize(request: Request) -> Response:
     req = oauth_params(request.query_params)
     if req is None:
         return error_page(request, "page_error.invalid_request")
-    provider = request.query_params.get("identity_provider")
-    if provider is not None:
-        return await _upstream(request, req.client_id, req.redirect_uri, provider)
+    provider = request.query_params.get("identity_provider", "")[:MAX_PARAM]
+    identifier = request.query_params.get("idp_identifier", "")[:MAX_PARAM]
+    if provider == "COGNITO":  # Cognito's name for the pool's own sign-in page
+        provider = ""
+    if provider or identifier:
+        return await federation.start(request, req, provider=provider, identifier=identifier)
     try:
         issued = await run_flow(
             request, hosted.authorize, req, session_token=session_token(request), loopback=loopback_allowed(request)
@@ -45,15 +50,3 @@ async def authorize(request: Request) -> Response:
         start = START_PAGES[pool_of(request).config.authenticator.initial_state]
         return _redirect(f"{start}?{oauth_query(req)}")
     return _redirect(with_query(issued.redirect_uri, code=issued.code, state=issued.state))
-
-
-async def _upstream(request: Request, client_id: str, redirect_uri: str, provider: str) -> Response:
-    """Sign-in with an external provider: not yet on this server. A clear page, never a 500 or a redirect."""
-    try:
-        await run_flow(request, hosted.check_page_client, client_id, redirect_uri, loopback=loopback_allowed(request))
-    except OAuthError as err:
-        return error_page(request, f"page_error.{err.error}", detail=err.message)
-    if provider not in pool_of(request).config.identity_providers:
-        return error_page(request, "page_error.unknown_provider")
-    label = PROVIDER_LABELS.get(provider, provider)
-    return error_page(request, "page_error.provider_unavailable", provider=label)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import dataclasses
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
@@ -77,7 +76,7 @@ def client_credentials(request: Request, form: Mapping[str, str]) -> tuple[str, 
         return form.get("client_id", ""), form.get("client_secret") or None
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (binascii.Error), not ASCII (a header of raw octets), not UTF-8
         decoded = ""
     raw_id, colon, raw_secret = decoded.partition(":")
     if not colon or not raw_id:

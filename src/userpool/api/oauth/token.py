@@ -1,4 +1,4 @@
-"""POST /oauth2/token (RFC 6749 §4.1.3, §6) and POST /oauth2/revoke (RFC 7009).
+"""POST /oauth2/token (RFC 6749 §4.1.3, §4.4, §6) and POST /oauth2/revoke (RFC 7009).
 
 Form-encoded requests only. A client with a secret authenticates with HTTP Basic or `client_secret` in the
 form; a client without one sends `client_id` and proves the code with PKCE instead.
@@ -68,10 +68,18 @@ async def token(request: Request) -> Response:
                 client_secret=secret,
                 refresh_token=form.get("refresh_token", ""),
             )
+        elif grant_type == "client_credentials":
+            grant = await run_flow(
+                request,
+                token_endpoint.client_credentials_grant,
+                client_id=client_id,
+                client_secret=secret,
+                scope=form.get("scope", ""),
+            )
         elif not grant_type:
             raise OAuthError("invalid_request", "grant_type is required.")
         else:
-            raise OAuthError("unsupported_grant_type", "Use authorization_code or refresh_token.")
+            raise OAuthError("unsupported_grant_type", "Use authorization_code, refresh_token or client_credentials.")
     except OAuthError as err:
         return oauth_error(err, _auth_headers(request, err))
     return json_response(_token_body(grant))

@@ -136,6 +136,16 @@ def check_can_sign_in(user: User) -> None:
         raise NotAuthorizedException(f"User cannot sign in with a password while in status {user.status.value}")
 
 
+def check_session_user(user: User) -> None:
+    """A user a browser session or an authorization code may stand for: a confirmed native user, or a
+    federated one (EXTERNAL_PROVIDER, signed in upstream), and enabled."""
+    if user.status is UserStatus.EXTERNAL_PROVIDER:
+        if not user.enabled:
+            raise NotAuthorizedException("User is disabled.")
+        return
+    check_can_sign_in(user)
+
+
 def check_first_factor(ctx: Ctx, user: User) -> None:
     """Like `check_can_sign_in`, but a user with a temporary password may go on to NEW_PASSWORD_REQUIRED
     while it has not expired."""

@@ -11,16 +11,21 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
 from userpool.core import attributes as attrs
-from userpool.core import codes, tokens, triggers
+from userpool.core import codes, lockout, tokens, triggers
 from userpool.core.clients import check_client_secret, check_writable, get_client, readable
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password, verify_password
 from userpool.core.delivery import CodeDelivery, send_code
-from userpool.core.errors import CodeMismatchException, InvalidParameterException, NotAuthorizedException
+from userpool.core.errors import (
+    CodeMismatchException,
+    InvalidParameterException,
+    LimitExceededException,
+    NotAuthorizedException,
+)
 from userpool.core.flows import mfa_settings
 from userpool.core.flows.mfa_settings import MfaSummary
 from userpool.core.identity import save_user
-from userpool.core.model import User
+from userpool.core.model import Client, User
 
 
 def get_user(ctx: Ctx, *, access_token: str) -> User:
@@ -36,16 +41,18 @@ def get_user_with_mfa(ctx: Ctx, *, access_token: str) -> tuple[User, MfaSummary]
     return user, mfa_settings.summary(ctx, caller.user)
 
 
-def _send_verification(
+def send_verification(
     ctx: Ctx,
     user: User,
     attribute: str,
     value: str,
     *,
-    source: triggers.CustomMessageSource,
-    client_id: str,
-    client_metadata: Mapping[str, str] | None,
+    source: triggers.CustomMessageSource = "CustomMessage_VerifyUserAttribute",
+    client_id: str | None = None,
+    client_metadata: Mapping[str, str] | None = None,
 ) -> CodeDelivery:
+    """Send a code that verifies `attribute` = `value` (purpose verify:<attribute>, the pool's verification
+    templates); the API's actions and the hosted verifyUser page both send through here."""
     t = ctx.pool.templates
     return send_code(
         ctx,
@@ -89,7 +96,7 @@ def update_user_attributes(
             user.attributes[name] = value
             user.attributes[attrs.verified_flag(name)] = "false"
         if name in ctx.pool.auto_verified_attributes:
-            sent = _send_verification(
+            sent = send_verification(
                 ctx,
                 user,
                 name,
@@ -117,7 +124,7 @@ def get_user_attribute_verification_code(
 ) -> CodeDelivery:
     caller = tokens.authenticate(ctx, access_token)
     user = caller.user
-    return _send_verification(
+    return send_verification(
         ctx,
         user,
         attribute,
@@ -131,6 +138,11 @@ def get_user_attribute_verification_code(
 def verify_user_attribute(ctx: Ctx, *, access_token: str, attribute: str, code: str) -> None:
     user = tokens.authenticate(ctx, access_token).user
     value = _value_to_verify(user, attribute)
+    confirm_verification(ctx, user, attribute, value, code)
+
+
+def confirm_verification(ctx: Ctx, user: User, attribute: str, value: str, code: str) -> None:
+    """Spend a verify:<attribute> code; right and still for `value`, the attribute becomes `value`, verified."""
     stored = codes.consume(ctx, user, f"verify:{attribute}", code)
     if stored.destination != f"{attribute}:{value}":  # the code went to an address since replaced
         raise CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)
@@ -158,14 +170,20 @@ def delete_user_attributes(ctx: Ctx, *, access_token: str, names: list[str]) -> 
     anything changes. Deleting an email or phone number deletes its verified flag, any new value waiting
     for its code, and that code. A name the user has no value for is no error (as in Cognito)."""
     caller = tokens.authenticate(ctx, access_token)
-    user = caller.user
+    remove_attributes(ctx, caller.user, names, caller.client)
+
+
+def remove_attributes(ctx: Ctx, user: User, names: list[str], client: Client | None) -> None:
+    """DeleteUserAttributes (`client`: the caller's, whose write list applies) and
+    AdminDeleteUserAttributes (None: an administrator, bound by the schema only)."""
     wanted = list(dict.fromkeys(names))
     unknown = [n for n in wanted if n not in attrs.READ_ONLY and attrs.spec_for(ctx.pool, n) is None]
     if unknown:
         detail = ", ".join(f"Type for attribute {{{n}}} could not be determined" for n in unknown)
         raise InvalidParameterException(f"Attributes did not conform to the schema: {detail}")
     attrs.check_removable(ctx.pool, wanted)
-    check_writable(caller.client, wanted)
+    if client is not None:
+        check_writable(client, wanted)
     _keep_a_sign_in(ctx, user, wanted)
     present = [n for n in wanted if n in user.attributes or n in user.pending_attributes]
     for name in present:
@@ -203,8 +221,10 @@ def get_user_auth_factors(ctx: Ctx, *, access_token: str) -> AuthFactors:
 
 def change_password(ctx: Ctx, *, access_token: str, previous: str | None, proposed: str) -> None:
     user = tokens.authenticate(ctx, access_token).user
+    lockout.check(ctx, lockout.SIGN_IN, user.sub, LimitExceededException(lockout.CODES_LOCKED_MESSAGE))
     if previous is None or not verify_password(ctx, user, previous):
-        raise NotAuthorizedException("Incorrect username or password.")
+        lockout.failed(ctx, lockout.SIGN_IN, user.sub)
+        raise NotAuthorizedException("Incorrect username or password.", keep_writes=True)
     set_password(ctx, user, proposed)
     save_user(ctx, user)
 

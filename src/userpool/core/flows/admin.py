@@ -1,5 +1,5 @@
-"""What an administrator does to users. For now: create one, as Cognito's AdminCreateUser does (the signed
-admin API that exposes it arrives with its own issue; the flow is here so sign-in can be tested end to end).
+"""AdminCreateUser: an administrator invites a user (the rest of what administrators do to users is in
+admin_users.py, groups.py and listing.py).
 
     create_user ─pre_sign_up (PreSignUp_AdminCreateUser: raising refuses; its answer changes nothing)─▶
                    FORCE_CHANGE_PASSWORD, a temporary password (given, or generated to meet the policy)
@@ -7,6 +7,7 @@ admin API that exposes it arrives with its own issue; the flow is here so sign-i
                    CustomMessage_AdminCreateUser) ─▶ the user signs in with it ─▶
                    NEW_PASSWORD_REQUIRED (new_password.py) ─▶ CONFIRMED
     after temporary_password_validity_days unused ─▶ the temporary password no longer signs in
+    MessageAction RESEND (a FORCE_CHANGE_PASSWORD user) ─▶ a new temporary password, sent again
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from userpool.core import triggers
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
 from userpool.core.delivery import compose
-from userpool.core.errors import InvalidParameterException
-from userpool.core.identity import insert_user
+from userpool.core.errors import InvalidParameterException, UnsupportedUserStateException, UserNotFoundException
+from userpool.core.flows.admin_users import check_pool
+from userpool.core.identity import find_user, insert_user, save_user
 from userpool.core.model import User, UserStatus
 from userpool.core.policy import SYMBOLS, check_password
 
@@ -72,15 +74,22 @@ def create_user(
     desired_delivery: Sequence[str] = ("EMAIL",),
     validation_data: Mapping[str, str] | None = None,
     client_metadata: Mapping[str, str] | None = None,
+    user_pool_id: str | None = None,
 ) -> User:
     """AdminCreateUser: a FORCE_CHANGE_PASSWORD user with a temporary password, invited unless
-    `message_action` is "SUPPRESS". Administrators may set the `*_verified` flags (clients never can).
-    The pre sign-up trigger may refuse the user; its autoConfirm/autoVerify answers are ignored, as Cognito
-    ignores them for an administrator's user."""
-    if message_action not in (None, "SUPPRESS"):
-        raise InvalidParameterException("MessageAction must be SUPPRESS or absent (RESEND comes with the admin API)")
+    `message_action` is "SUPPRESS"; "RESEND" invites an existing FORCE_CHANGE_PASSWORD user again, with a new
+    temporary password. Administrators may set the `*_verified` flags (clients never can). The pre sign-up
+    trigger may refuse the user; its autoConfirm/autoVerify answers are ignored, as Cognito ignores them for
+    an administrator's user. `user_pool_id`, when given (the admin API), must name this pool.
+    ValidationData goes to the pre sign-up trigger only."""
+    if user_pool_id is not None:
+        check_pool(ctx, user_pool_id)
+    if message_action not in (None, "SUPPRESS", "RESEND"):
+        raise InvalidParameterException("MessageAction must be RESEND, SUPPRESS or absent")
     if not desired_delivery or any(d not in ("EMAIL", "SMS") for d in desired_delivery):
         raise InvalidParameterException("DesiredDeliveryMediums must be EMAIL and/or SMS")
+    if message_action == "RESEND":
+        return _resend(ctx, username, temporary_password, desired_delivery, client_metadata)
     values = dict(attributes)
     flags: dict[str, str] = {k: values.pop(k) for k in ("email_verified", "phone_number_verified") if k in values}
     if any(v not in _FLAGS for v in flags.values()):
@@ -121,6 +130,27 @@ def create_user(
     insert_user(ctx, user)
     if message_action is None:
         _invite(ctx, user, username, password, desired_delivery, client_metadata)
+    return user
+
+
+def _resend(
+    ctx: Ctx,
+    username: str,
+    temporary_password: str | None,
+    mediums: Sequence[str],
+    client_metadata: Mapping[str, str] | None,
+) -> User:
+    user = find_user(ctx, username)
+    if user is None:
+        raise UserNotFoundException("User does not exist.")
+    if user.status != UserStatus.FORCE_CHANGE_PASSWORD:
+        raise UnsupportedUserStateException(f"Resend not possible. {username} status is not FORCE_CHANGE_PASSWORD.")
+    password = temporary_password if temporary_password is not None else generate_temporary_password(ctx)
+    set_password(ctx, user, password)
+    validity = ctx.pool.password_policy.temporary_password_validity_days
+    user.temporary_password_expires_at = ctx.now() + validity * 86400
+    save_user(ctx, user)
+    _invite(ctx, user, username, password, mediums, client_metadata)
     return user
 
 

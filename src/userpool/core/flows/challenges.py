@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from userpool.core import tokens, triggers
+from userpool.core import lockout, sign_in_events, tokens, triggers
 from userpool.core.context import Ctx
 from userpool.core.errors import InvalidParameterException
 from userpool.core.flows import devices, mfa, new_password
@@ -102,6 +102,7 @@ def post_authentication(ctx: Ctx, done: Done, client_metadata: Mapping[str, str]
     """Every step passed: the post authentication trigger, before tokens or a web session (raising refuses
     the sign-in). `newDeviceUsed`: tracking is on and no remembered device proved itself."""
     progress = done.progress
+    lockout.succeeded(ctx, lockout.SIGN_IN, done.user.sub)  # a whole sign-in: the failures before it are forgotten
     new_device = ctx.pool.device_tracking and progress.channel == API and devices.STEP.name not in progress.passed
     triggers.post_authentication(
         ctx, client_id=done.client.id, user=done.user, new_device_used=new_device, client_metadata=client_metadata
@@ -112,6 +113,7 @@ def issue_tokens(ctx: Ctx, done: Done, client_metadata: Mapping[str, str] | None
     """The JSON API's end of a sign-in: a token family bound to the device that proved itself, or else a
     new device for the client to confirm (NewDeviceMetadata, when tracking is on)."""
     post_authentication(ctx, done, client_metadata)
+    sign_in_events.record(ctx, done.user.sub, success=True, client_id=done.client.id, detail="tokens")
     auth_time = done.progress.auth_time or int(ctx.now())
     passed = done.progress.passed
     if devices.STEP.name in passed:

@@ -73,11 +73,10 @@ def initiate(
     if start not in (SRP_A, CUSTOM_CHALLENGE):
         raise InvalidParameterException("CHALLENGE_NAME must be SRP_A or CUSTOM_CHALLENGE")
     a_pub = client_public(require(params, "SRP_A")) if start == SRP_A else None
+    check_secret_hash(client, login, params.get("SECRET_HASH"))  # before the lookup: the same answer for anyone
     user = find_user(ctx, login)
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
-    if user is not None:
-        check_secret_hash(client, login, params.get("SECRET_HASH"))
     triggers.pre_authentication(ctx, client_id=client.id, username=login, user=user, validation_data=client_metadata)
     session = [ChallengeResult(SRP_A, True)] if a_pub is not None else []
     device_key = params.get("DEVICE_KEY") or ""

@@ -287,7 +287,13 @@ def list_devices(
     ctx: Ctx, *, access_token: str, limit: int | None, pagination_token: str | None
 ) -> tuple[list[Device], str | None]:
     """The user's confirmed devices, most recently used first, `limit` at a time."""
-    user = tokens.authenticate(ctx, access_token).user
+    return list_user_devices(ctx, tokens.authenticate(ctx, access_token).user, limit, pagination_token)
+
+
+def list_user_devices(
+    ctx: Ctx, user: User, limit: int | None, pagination_token: str | None
+) -> tuple[list[Device], str | None]:
+    """ListDevices and AdminListDevices: the user's confirmed devices, most recently used first."""
     size = MAX_LIST if limit is None else limit
     if not 1 <= size <= MAX_LIST:
         raise InvalidParameterException(f"Limit must be between 1 and {MAX_LIST}")
@@ -300,7 +306,10 @@ def list_devices(
 
 def forget_device(ctx: Ctx, *, access_token: str | None, device_key: str) -> None:
     """The device stops authenticating; token families it started keep running, as in Cognito."""
-    user = tokens.authenticate(ctx, access_token).user
+    forget_user_device(ctx, tokens.authenticate(ctx, access_token).user, device_key)
+
+
+def forget_user_device(ctx: Ctx, user: User, device_key: str) -> None:
     device = ctx.tx.get_device(ctx.pool.pool_id, device_key)
     if device is None or device.user_sub != user.sub:
         raise _no_device()
@@ -310,7 +319,12 @@ def forget_device(ctx: Ctx, *, access_token: str | None, device_key: str) -> Non
 def update_device_status(ctx: Ctx, *, access_token: str, device_key: str, status: str | None) -> None:
     if status not in ("remembered", "not_remembered"):
         raise InvalidParameterException("DeviceRememberedStatus must be remembered or not_remembered")
-    user = tokens.authenticate(ctx, access_token).user
+    set_device_status(ctx, tokens.authenticate(ctx, access_token).user, device_key, status)
+
+
+def set_device_status(ctx: Ctx, user: User, device_key: str, status: str | None) -> None:
+    if status not in ("remembered", "not_remembered"):
+        raise InvalidParameterException("DeviceRememberedStatus must be remembered or not_remembered")
     device = confirmed_device(ctx, user.sub, device_key)
     device.remembered = status == "remembered"
     device.last_modified_at = ctx.now()

@@ -31,6 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from userpool.core import sign_in_events
 from userpool.core.attributes import STANDARD
 from userpool.core.clients import get_client, secret_hash
 from userpool.core.context import Ctx
@@ -38,7 +39,7 @@ from userpool.core.delivery import CodeDelivery
 from userpool.core.errors import CognitoError, NotAuthorizedException
 from userpool.core.flows import recovery
 from userpool.core.flows import sign_up as sign_up_flow
-from userpool.core.flows._challenge import check_can_sign_in
+from userpool.core.flows._challenge import check_session_user
 from userpool.core.model import AuthorizationCode, Client, User, WebSession
 from userpool.core.tokens import hash_token, new_opaque_token
 
@@ -185,6 +186,8 @@ def validate_authorize(ctx: Ctx, req: AuthorizeRequest, *, loopback: bool) -> tu
 
     if not req.response_type:
         raise refuse("invalid_request", "response_type is required.")
+    if "code" not in client.allowed_oauth_flows:
+        raise refuse("unauthorized_client", "This client may not use the authorization code flow.")
     if req.response_type != "code":
         raise refuse("unsupported_response_type", "Only response_type=code is supported.")
     scopes = _grant_scopes(client, req.scope)
@@ -214,7 +217,7 @@ def _live_session(ctx: Ctx, token: str | None) -> tuple[WebSession, User] | None
     try:
         if user is None or session.expires_at <= now:
             raise NotAuthorizedException("The web session has ended.")
-        check_can_sign_in(user)
+        check_session_user(user)
     except CognitoError:
         ctx.tx.delete_web_session(session.id_hash)
         return None
@@ -232,6 +235,13 @@ def authorize(ctx: Ctx, req: AuthorizeRequest, *, session_token: str | None, loo
     if live is None:
         return None
     session, user = live
+    return issue_code(ctx, client, req, scopes, user, session.auth_time)
+
+
+def issue_code(
+    ctx: Ctx, client: Client, req: AuthorizeRequest, scopes: tuple[str, ...], user: User, auth_time: int
+) -> Authorized:
+    """The authorization code for a checked request (validate_authorize) and a signed-in user."""
     code = new_opaque_token(ctx)
     now = ctx.now()
     ctx.tx.put_authorization_code(
@@ -242,7 +252,7 @@ def authorize(ctx: Ctx, req: AuthorizeRequest, *, session_token: str | None, loo
             user_sub=user.sub,
             redirect_uri=req.redirect_uri,
             scopes=scopes,
-            auth_time=session.auth_time,
+            auth_time=auth_time,
             created_at=now,
             expires_at=now + CODE_TTL,
             code_challenge=req.code_challenge,
@@ -273,6 +283,7 @@ def start_web_session(ctx: Ctx, user: User, auth_time: int, previous_token: str 
             expires_at=now + SESSION_IDLE,
         )
     )
+    sign_in_events.record(ctx, user.sub, success=True, detail="hosted sign-in")
     return WebSignIn(token, user)
 
 

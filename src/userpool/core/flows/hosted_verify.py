@@ -14,14 +14,13 @@ an access token. Amplify's rule for asking (`shouldVerifyAttribute`): neither em
 
 from __future__ import annotations
 
-from userpool.core import codes
 from userpool.core.attributes import mask, verified_flag
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx
-from userpool.core.delivery import CodeDelivery, send_code
-from userpool.core.errors import CodeMismatchException, InvalidParameterException, NotAuthorizedException
+from userpool.core.delivery import CodeDelivery
+from userpool.core.errors import InvalidParameterException, NotAuthorizedException
+from userpool.core.flows import account
 from userpool.core.flows.hosted import signed_in_user
-from userpool.core.identity import save_user
 from userpool.core.model import User
 
 CONTACTS = ("email", "phone_number")
@@ -70,28 +69,9 @@ def _checked(ctx: Ctx, user: User, attribute: str) -> str:
 def send(ctx: Ctx, *, session_token: str | None, attribute: str) -> CodeDelivery:
     """Send a verification code to the chosen address (counted against the code cooldown as any code)."""
     user = _user(ctx, session_token)
-    value = _checked(ctx, user, attribute)
-    t = ctx.pool.templates
-    return send_code(
-        ctx,
-        user,
-        purpose=f"verify:{attribute}",
-        ttl=ctx.pool.verify_code_ttl,
-        attribute=attribute,
-        value=value,
-        email=t.verification_email,
-        sms=t.verification_sms,
-        source="CustomMessage_VerifyUserAttribute",
-    )
+    return account.send_verification(ctx, user, attribute, _checked(ctx, user, attribute))
 
 
 def confirm(ctx: Ctx, *, session_token: str | None, attribute: str, code: str) -> None:
     user = _user(ctx, session_token)
-    value = _checked(ctx, user, attribute)
-    stored = codes.consume(ctx, user, f"verify:{attribute}", code)
-    if stored.destination != f"{attribute}:{value}":  # the code went to an address since replaced
-        raise CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)
-    user.attributes[attribute] = value
-    user.attributes[verified_flag(attribute)] = "true"
-    user.pending_attributes.pop(attribute, None)
-    save_user(ctx, user)
+    account.confirm_verification(ctx, user, attribute, _checked(ctx, user, attribute), code)

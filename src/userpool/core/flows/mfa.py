@@ -26,7 +26,7 @@ import json
 import re
 from typing import Literal
 
-from userpool.core import codes
+from userpool.core import codes, lockout
 from userpool.core.attributes import mask, verified_flag
 from userpool.core.context import Ctx
 from userpool.core.delivery import compose
@@ -51,7 +51,7 @@ from userpool.core.flows._challenge import (
 from userpool.core.flows.mfa_settings import FROM_WIRE, WIRE
 from userpool.core.flows.software_token import MFA_SETUP
 from userpool.core.identity import save_user
-from userpool.core.model import MFA_FACTORS, Client, User
+from userpool.core.model import MFA_FACTORS, AuthSession, Client, User
 
 SMS_MFA, SOFTWARE_TOKEN_MFA, EMAIL_OTP = WIRE["SMS"], WIRE["TOTP"], WIRE["EMAIL"]
 SELECT_MFA_TYPE = "SELECT_MFA_TYPE"
@@ -183,25 +183,31 @@ class MfaStep:
             "or an EMAIL to send a code to"
         )
 
+    def _wrong(self, ctx: Ctx, user: User, pending: AuthSession, refusal: Exception) -> Exception:
+        """A wrong MFA or recovery code: counted in the sign-in (five end it) and towards the lockout."""
+        lockout.failed(ctx, lockout.SIGN_IN, user.sub)
+        return count_wrong(ctx, pending, refusal)
+
     def _code(self, ctx: Ctx, client: Client, answer: Answer) -> Passed:
         pending = load_pending(ctx, client, answer, spend=False)
         user = answering_user(ctx, client, pending, answer)
+        lockout.check(ctx, lockout.SIGN_IN, user.sub)
         state = step_state(pending.state)
         given = answer.responses.get(RECOVERY_CODE) or require(answer.responses, CODE_FIELD[answer.challenge])
         if RECOVERY_CODE in answer.responses or recovery_codes.looks_like(given):
             if not recovery_codes.use(ctx, user, given):
-                raise count_wrong(ctx, pending, CodeMismatchException(WRONG_CODE, keep_writes=True))
+                raise self._wrong(ctx, user, pending, CodeMismatchException(WRONG_CODE, keep_writes=True))
         elif state["factor"] == "TOTP":
             try:
                 software_token.check_sign_in_code(ctx, user, mfa_settings.load(ctx, user), given)
             except (CodeMismatchException, ExpiredCodeException) as refusal:
-                raise count_wrong(ctx, pending, type(refusal)(refusal.message, keep_writes=True)) from None
+                raise self._wrong(ctx, user, pending, type(refusal)(refusal.message, keep_writes=True)) from None
         else:
             if float(state["code_expires_at"]) <= ctx.now():
                 ctx.tx.delete_auth_session(pending.id)
                 raise ExpiredCodeException("Invalid code provided, please request a code again.", keep_writes=True)
             if not hmac.compare_digest(state["code_hash"], _code_hash(ctx, user, given)):
-                raise count_wrong(ctx, pending, CodeMismatchException(WRONG_CODE, keep_writes=True))
+                raise self._wrong(ctx, user, pending, CodeMismatchException(WRONG_CODE, keep_writes=True))
             if state.get("setup_email"):
                 _finish_email_setup(ctx, user, state["setup_email"])
         ctx.tx.delete_auth_session(pending.id)

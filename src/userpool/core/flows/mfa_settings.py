@@ -117,7 +117,18 @@ def set_user_mfa_preference(
     email: FactorSetting | None = None,
 ) -> None:
     """SetUserMFAPreference: all of it applies, or none of it."""
-    user = tokens.authenticate(ctx, access_token).user
+    apply_preference(ctx, tokens.authenticate(ctx, access_token).user, sms=sms, totp=totp, email=email)
+
+
+def apply_preference(
+    ctx: Ctx,
+    user: User,
+    *,
+    sms: FactorSetting | None = None,
+    totp: FactorSetting | None = None,
+    email: FactorSetting | None = None,
+) -> None:
+    """SetUserMFAPreference and AdminSetUserMFAPreference, for `user`."""
     given = {"SMS": sms, "TOTP": totp, "EMAIL": email}
     preferring = [f for f, s in given.items() if s is not None and s.preferred]
     if len(preferring) > 1:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from userpool.core import codes, tokens, triggers
+from userpool.core import codes, lockout, tokens, triggers
 from userpool.core.clients import check_secret_hash, get_client
 from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
@@ -27,7 +27,7 @@ from userpool.core.errors import (
 from userpool.core.flows import migration
 from userpool.core.identity import find_user, save_user
 from userpool.core.model import User, UserStatus
-from userpool.core.policy import check_password
+from userpool.core.policy import check_password, personal_values
 
 PURPOSE = "forgot_password"
 
@@ -50,9 +50,9 @@ def forgot_password(
 ) -> CodeDelivery:
     client = get_client(ctx, client_id)
     hide = client.prevent_user_existence_errors
+    check_secret_hash(client, username, secret_hash)  # over the name as given: before it is looked up
     user = find_user(ctx, username)
     if user is None and triggers.configured(ctx, "user_migration"):
-        check_secret_hash(client, username, secret_hash)
         user = migration.migrate(
             ctx,
             client,
@@ -65,13 +65,16 @@ def forgot_password(
         if hide:
             return simulated(ctx, username, purpose=PURPOSE)
         raise UserNotFoundException("Username/client id combination not found.")
-    check_secret_hash(client, username, secret_hash)
-    channel = _recovery_channel(ctx, user)
+    # A federated user has no password here: their provider's sign-in is theirs to recover.
+    external = user.status is UserStatus.EXTERNAL_PROVIDER
+    channel = None if external else _recovery_channel(ctx, user)
     if not user.enabled or channel is None:
         if hide:  # Cognito answers as if a code went out, so the answer reveals nothing about the account
             return simulated(ctx, username, purpose=PURPOSE, user=user)
         if not user.enabled:
             raise NotAuthorizedException("User is disabled.")
+        if external:
+            raise NotAuthorizedException("The user signs in with an external identity provider: no password to reset.")
         raise InvalidParameterException(
             "Cannot reset password for the user as there is no registered/verified email or phone_number"
         )
@@ -92,6 +95,13 @@ def forgot_password(
     )
 
 
+def _refuse_disabled(ctx: Ctx, user: User) -> CodeMismatchException:
+    """A disabled user's code, when the client hides which users exist: refused and counted as a wrong one."""
+    lockout.check(ctx, lockout.CODES, user.sub)
+    lockout.failed(ctx, lockout.CODES, user.sub)
+    return CodeMismatchException("Invalid verification code provided, please try again.", keep_writes=True)
+
+
 def confirm_forgot_password(
     ctx: Ctx,
     *,
@@ -103,17 +113,19 @@ def confirm_forgot_password(
     client_metadata: Mapping[str, str] | None = None,
 ) -> None:
     client = get_client(ctx, client_id)
+    check_secret_hash(client, username, secret_hash)  # over the name as given: before it is looked up
     user = find_user(ctx, username)
     if user is None or not user.enabled:
         if client.prevent_user_existence_errors:
-            raise CodeMismatchException("Invalid verification code provided, please try again.")
+            raise codes.refuse_unknown(ctx, username) if user is None else _refuse_disabled(ctx, user)
         if user is None:
             raise UserNotFoundException("Username/client id combination not found.")
         raise NotAuthorizedException("User is disabled.")
-    check_secret_hash(client, username, secret_hash)
-    check_password(ctx.pool.password_policy, password)  # before the code is spent
+    policy, personal = ctx.pool.password_policy, personal_values(user.username, user.attributes)
+    check_password(policy, password, personal)  # before the code is spent
     codes.consume(ctx, user, PURPOSE, code)
     set_password(ctx, user, password)
+    lockout.succeeded(ctx, lockout.SIGN_IN, user.sub)  # whoever guessed at the old password lost the race
     if user.status in (UserStatus.RESET_REQUIRED, UserStatus.FORCE_CHANGE_PASSWORD):
         user.status = UserStatus.CONFIRMED
     save_user(ctx, user)

@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from userpool.core import tokens, triggers
+from userpool.core import lockout, sign_in_events, tokens, triggers
 from userpool.core.clients import check_client_secret, check_flow, check_secret_hash, get_client
 from userpool.core.context import Ctx
-from userpool.core.credentials import verify_password
+from userpool.core.credentials import credentials_snapshot, verify_password
 from userpool.core.errors import (
     InvalidParameterException,
     NotAuthorizedException,
@@ -153,10 +153,14 @@ def password_sign_in(
     USER_PASSWORD_AUTH and the hosted Authenticator): same work and same answer for an unknown user.
     An unknown name may be migrated first; the pre authentication trigger runs before the password is
     checked. The user returned has passed the first factor only: the steps after it (`challenges`) come next."""
+    # The secret hash is over the name as given, so it is checked before the name is looked up: a wrong
+    # hash gets the same answer whether or not the user exists (and no password reaches a trigger).
+    check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)
+    if user is not None or client.prevent_user_existence_errors:
+        lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))  # before any work
     migrated = False
     if user is None and triggers.configured(ctx, "user_migration"):
-        check_secret_hash(client, username, secret_hash)  # the password goes to no trigger for a stranger
         user = migration.migrate(
             ctx,
             client,
@@ -169,17 +173,21 @@ def password_sign_in(
     if user is None and not client.prevent_user_existence_errors:
         verify_password(ctx, None, password)  # the same work as a wrong password
         raise UserNotFoundException("User does not exist.")
-    if user is not None:
-        check_secret_hash(client, username, secret_hash)
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
-    old_hash = user.password_hash if user else None
+    if user is not None and user.password_hash is None and user.status == UserStatus.RESET_REQUIRED:
+        ctx.hasher.burn(password)  # imported without a password (Cognito's CSV import): as Cognito answers
+        raise PasswordResetRequiredException("Password reset required for the user")
+    before = credentials_snapshot(user)
     ok = migrated or verify_password(ctx, user, password)  # a migrated user's password was the trigger's to check
-    if user is None or not ok:
-        raise NotAuthorizedException(WRONG)
+    if user is None or not ok:  # kept: the failure counted for lockout, and noted in the user's sign-in events
+        lockout.failed(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
+        if user is not None:
+            sign_in_events.record(ctx, user.sub, success=False, client_id=client.id, detail="wrong password")
+        raise NotAuthorizedException(WRONG, keep_writes=True)
     if migrated and user.status == UserStatus.RESET_REQUIRED:  # the new user stays; they reset their password
         raise PasswordResetRequiredException("Password reset required for the user", keep_writes=True)
     check_first_factor(ctx, user)
-    if user.password_hash != old_hash and not migrated:  # upgraded to the current argon2 parameters
+    if credentials_snapshot(user) != before and not migrated:  # upgraded to argon2id (+ SRP verifier)
         save_user(ctx, user)
     return user
 
@@ -188,12 +196,14 @@ def _start_srp(
     ctx: Ctx, client: Client, username: str, srp_a: str, params: dict[str, str], client_metadata: Metadata
 ) -> Challenge:
     a_pub = client_public(srp_a)
+    check_secret_hash(client, username, params.get("SECRET_HASH"))  # before the lookup: see password_sign_in
     user = find_user(ctx, username)
     if user is None and not client.prevent_user_existence_errors:
         raise UserNotFoundException("User does not exist.")
-    if user is not None:
-        check_secret_hash(client, username, params.get("SECRET_HASH"))
+    lockout.check(ctx, lockout.SIGN_IN, lockout.subject(ctx, user, username))
     triggers.pre_authentication(ctx, client_id=client.id, username=username, user=user, validation_data=client_metadata)
+    if user is not None and user.password_hash is None and user.status == UserStatus.RESET_REQUIRED:
+        raise PasswordResetRequiredException("Password reset required for the user")  # imported without one
     parameters, state, secret_block, known = password_verifier(ctx, user, username, a_pub)
     if params.get("DEVICE_KEY"):  # pycognito names its device here; Amplify only in the answer
         state["device_key"] = params["DEVICE_KEY"]
@@ -205,9 +215,17 @@ def _verify_srp(ctx: Ctx, client: Client, given: Answer, client_metadata: Metada
     secret_block = proof_answer(responses)
     pending = load_pending(ctx, client, given, secret_block)
     user_id = pending.state["user_id"]
-    if responses["USERNAME"].lower() != user_id.lower():
-        raise NotAuthorizedException(WRONG, keep_writes=True)
-    check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    who = pending.user_sub or lockout.subject(ctx, None, pending.username)
+    lockout.check(ctx, lockout.SIGN_IN, who)
+    try:
+        if responses["USERNAME"].lower() != user_id.lower():
+            raise NotAuthorizedException(WRONG, keep_writes=True)
+        check_proof(ctx, pending.state, responses, ctx.pool.pool_name, user_id)
+    except NotAuthorizedException:
+        lockout.failed(ctx, lockout.SIGN_IN, who)
+        if pending.user_sub and ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) is not None:
+            sign_in_events.record(ctx, pending.user_sub, success=False, client_id=client.id, detail="wrong password")
+        raise
     user = ctx.tx.get_user(ctx.pool.pool_id, pending.user_sub) if pending.user_sub else None
     if user is None:
         raise NotAuthorizedException(WRONG, keep_writes=True)

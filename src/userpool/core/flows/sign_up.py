@@ -23,7 +23,6 @@ from userpool.core.context import Ctx
 from userpool.core.credentials import set_password
 from userpool.core.delivery import CodeDelivery, send_code, simulated
 from userpool.core.errors import (
-    CodeMismatchException,
     InvalidLambdaResponseException,
     InvalidParameterException,
     NotAuthorizedException,
@@ -31,7 +30,7 @@ from userpool.core.errors import (
 )
 from userpool.core.identity import find_user, insert_user, save_user
 from userpool.core.model import User, UserStatus
-from userpool.core.policy import check_password
+from userpool.core.policy import check_password, personal_values
 
 PURPOSE = "sign_up"
 # botocore's UsernameType: letters, marks, symbols, numbers, punctuation; no spaces or control characters.
@@ -144,7 +143,8 @@ def sign_up(
     check_writable(client, attributes)  # what the client wrote, not the username it gave
     attrs.check_client_write(ctx.pool, values, existing=None)
     attrs.check_required(ctx.pool, values)
-    check_password(ctx.pool.password_policy, password)  # policy first: a weak password reaches no trigger
+    personal = personal_values(username, values)
+    check_password(ctx.pool.password_policy, password, personal)  # policy first: a weak password reaches no trigger
     sub = ctx.random.uuid4()
     name = sub if ctx.pool.username_attributes else username
     answer = triggers.pre_sign_up(
@@ -177,9 +177,9 @@ def sign_up(
     return SignUpResult(user_sub=sub, confirmed=False, delivery=delivery)
 
 
-def _unknown(ctx: Ctx, client_hides_users: bool) -> Exception:
+def _unknown(ctx: Ctx, client_hides_users: bool, login: str) -> Exception:
     if client_hides_users:
-        return CodeMismatchException("Invalid verification code provided, please try again.")
+        return codes.refuse_unknown(ctx, login)
     return UserNotFoundException("Username/client id combination not found.")
 
 
@@ -196,7 +196,7 @@ def confirm_sign_up(
     check_secret_hash(client, username, secret_hash)
     user = find_user(ctx, username)
     if user is None:
-        raise _unknown(ctx, client.prevent_user_existence_errors)
+        raise _unknown(ctx, client.prevent_user_existence_errors, username)
     if user.status != UserStatus.UNCONFIRMED:
         raise NotAuthorizedException(f"User cannot be confirmed. Current status is {user.status.value}")
     stored = codes.consume(ctx, user, PURPOSE, code)

@@ -1,4 +1,5 @@
-"""The OAuth 2.0 token side: /oauth2/token (authorization_code, refresh_token), /oauth2/revoke, /oauth2/userInfo.
+"""The OAuth 2.0 token side: /oauth2/token (authorization_code, refresh_token, client_credentials),
+/oauth2/revoke, /oauth2/userInfo.
 
 No web types, no I/O: the endpoints in `api/oauth` parse the form and render what these return or raise.
 """
@@ -18,8 +19,8 @@ from userpool.core.errors import (
     UnsupportedTokenTypeException,
     UserNotFoundException,
 )
+from userpool.core.flows._challenge import check_session_user
 from userpool.core.flows.hosted import MAX_TOKEN, OIDC_SCOPES, PKCE_VALUE, PROFILE_CLAIMS, OAuthError, pool_client
-from userpool.core.flows.sign_in import check_can_sign_in
 from userpool.core.model import AuthorizationCode, Client
 from userpool.core.tokens import AuthResult, hash_token
 
@@ -87,7 +88,7 @@ def exchange_code(
     try:
         if user is None:
             raise invalid
-        check_can_sign_in(user)
+        check_session_user(user)
     except CognitoError:
         raise invalid from None
     result = tokens.start_session(
@@ -101,6 +102,37 @@ def exchange_code(
         trigger_source="TokenGeneration_HostedAuth",
     )
     return TokenGrant(result, stored.scopes)
+
+
+def client_credentials_grant(ctx: Ctx, *, client_id: str, client_secret: str | None, scope: str) -> TokenGrant:
+    """grant_type=client_credentials (RFC 6749 §4.4): a backend's own access token for resource-server
+    scopes. Only a client with a secret and the client_credentials flow; no ID or refresh token; `sub` is
+    the client id, as in Cognito."""
+    client = authenticate_client(ctx, client_id, client_secret)
+    if client.secret is None or "client_credentials" not in client.allowed_oauth_flows:
+        raise OAuthError("unauthorized_client", "This client may not use the client_credentials grant.")
+    allowed = tuple(s for s in client.allowed_oauth_scopes if s in ctx.pool.resource_scopes)
+    requested = tuple(dict.fromkeys(scope.split()))
+    if any(s not in allowed for s in requested):
+        raise OAuthError("invalid_scope", "A requested scope is not one of this client's resource-server scopes.")
+    scopes = requested or allowed
+    if not scopes:
+        raise OAuthError("invalid_scope", "This client has no resource-server scopes to grant.")
+    now = int(ctx.now())
+    claims: dict[str, object] = {
+        "sub": client.id,
+        "iss": ctx.pool.issuer,
+        "client_id": client.id,
+        "token_use": "access",
+        "scope": " ".join(scopes),
+        "auth_time": now,
+        "iat": now,
+        "exp": now + client.access_token_validity,
+        "version": 2,
+        "jti": ctx.random.uuid4(),
+    }
+    access = ctx.signer.sign(claims, "access")
+    return TokenGrant(AuthResult(access_token=access, id_token="", expires_in=client.access_token_validity), scopes)
 
 
 def refresh_grant(ctx: Ctx, *, client_id: str, client_secret: str | None, refresh_token: str) -> TokenGrant:

@@ -135,6 +135,8 @@ def pre_token_generation(
     user: User,
     scopes: Sequence[str],
     groups: Sequence[str] = (),
+    iam_roles: Sequence[str] = (),
+    preferred_role: str | None = None,
     client_metadata: Mapping[str, str] | None = None,
 ) -> TokenOverrides | None:
     """Before the ID and access tokens are signed. None when the pool has no such trigger."""
@@ -143,7 +145,11 @@ def pre_token_generation(
     v2 = ctx.pool.pre_token_generation_version == "V2_0"
     request: dict[str, Any] = {
         "userAttributes": user_attributes(user.attributes, user.status.value),
-        "groupConfiguration": {"groupsToOverride": list(groups), "iamRolesToOverride": [], "preferredRole": None},
+        "groupConfiguration": {
+            "groupsToOverride": list(groups),
+            "iamRolesToOverride": list(iam_roles),
+            "preferredRole": preferred_role,
+        },
     }
     if v2:
         request["scopes"] = list(scopes)

@@ -67,6 +67,7 @@ POOL_SIZE = 16
 POOL_RECYCLE_S = 1800
 # Key of the PostgreSQL advisory lock held while migrating: "userpool" in ASCII, as a bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(b"userpool", "big")
+READ_ONLY = "userpool_read_only"  # execution option: SQLite begins a deferred (reading) transaction
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -114,6 +115,15 @@ class SqlStore:
     @property
     def _deferrable(self) -> bool:
         return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[SqlTx]:
+        """A unit of work that only reads, and so may run while this thread's own unit of work holds
+        SQLite's write lock (the token signer reading keys another process added, mid-request)."""
+        with self.engine.connect() as plain:
+            conn = plain.execution_options(**{READ_ONLY: True})
+            with conn.begin():
+                yield SqlTx(conn, self._sealer)
 
     def close(self) -> None:
         """Close every pooled connection. Units of work still open keep theirs until they end."""
@@ -226,7 +236,10 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        deferred = conn.get_execution_options().get("userpool_deferred", False)
+        # An optimistic unit of work, or a read-only look (`SqlStore.read`), takes no write lock up front: WAL
+        # lets it read beside the writer.
+        options = conn.get_execution_options()
+        deferred = options.get("userpool_deferred", False) or options.get(READ_ONLY, False)
         # Straight to the driver: SQLAlchemy's statement machinery costs more than the BEGIN itself.
         raw = conn.connection.driver_connection
         assert raw is not None

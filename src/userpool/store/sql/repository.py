@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -31,12 +32,14 @@ from userpool.core.model import (
     AuthSession,
     Client,
     Device,
+    FederationState,
     Group,
     Message,
     OneTimeCode,
     Pool,
     RefreshToken,
     SigningKey,
+    Throttle,
     TokenSession,
     User,
     UserStatus,
@@ -45,7 +48,10 @@ from userpool.core.model import (
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import Prepared, _insert_ignore, _upsert, _values
+from userpool.store.sql.admin_rows import AdminRows
+from userpool.store.sql.bulk_rows import BulkRows
 from userpool.store.sql.cache import ReadCache
+from userpool.store.sql.console_rows import ConsoleRows
 from userpool.store.sql.mfa_rows import MfaRows
 
 if TYPE_CHECKING:
@@ -107,12 +113,13 @@ _CLIENT_LISTS = (
     "callback_urls",
     "logout_urls",
     "allowed_oauth_scopes",
+    "allowed_oauth_flows",
     "read_attributes",
     "write_attributes",
 )
 
 
-class SqlTx(MfaRows):
+class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
     """One unit of work. Made by `SqlStore.begin()`; the store commits or rolls back, never this class."""
 
     def __init__(self, conn: Connection, sealer: Sealer, cache: ReadCache | None = None) -> None:
@@ -243,6 +250,9 @@ class SqlTx(MfaRows):
         self._put(t.groups, _values(group))
 
     def delete_group(self, pool_id: str, name: str) -> None:
+        """Delete the group and its memberships."""
+        m = t.group_members
+        self._execute(sa.delete(m).where(m.c.pool_id == pool_id, m.c.group_name == name))
         self._execute(sa.delete(t.groups).where(t.groups.c.pool_id == pool_id, t.groups.c.name == name))
 
     # -- users -----------------------------------------------------------------------------------------
@@ -263,6 +273,7 @@ class SqlTx(MfaRows):
         with self._guard("insert_user"):
             self._conn.execute(_INSERT_USER, self._user_values(user))
             self._add_logins(user.pool_id, user.sub, user.login_keys)
+            self._index_user(user, replace=False)
 
     def update_user(self, user: User) -> None:
         """Write the user if its row still has `user.version`, then bump `user.version`.
@@ -288,6 +299,7 @@ class SqlTx(MfaRows):
             if removed := current - user.login_keys:
                 self._execute(sa.delete(lk).where(mine, lk.c.login_key.in_(removed)))
             self._add_logins(user.pool_id, user.sub, user.login_keys - current)
+            self._index_user(user, replace=True)
         user.version += 1
 
     def delete_user(self, pool_id: str, sub: str) -> None:
@@ -301,7 +313,7 @@ class SqlTx(MfaRows):
         self._execute(sa.delete(t.refresh_tokens).where(t.refresh_tokens.c.origin_jti.in_(families)))
         dependants = (
             t.user_logins, t.codes, t.token_sessions, t.auth_sessions, t.web_sessions, t.authorization_codes, t.devices,
-            t.user_mfa, t.recovery_codes,
+            t.user_mfa, t.recovery_codes, t.group_members, t.user_search,
         )  # fmt: skip
         for table in dependants:
             self._execute(sa.delete(table).where(table.c.pool_id == pool_id, table.c.user_sub == sub))
@@ -336,11 +348,25 @@ class SqlTx(MfaRows):
             return None
         r = dict(rows[0])
         del r["login_key_"]
+        return self._user_from(r, frozenset(row["login_key_"] for row in rows if row["login_key_"] is not None))
+
+    def _user_row(self, row: Row[Any]) -> User:
+        """The user from a plain `users` row (listings); its login keys cost one more query."""
+        return self._user_from(row._asdict())
+
+    def _user_from(self, r: dict[str, Any], login_keys: frozenset[str] | None = None) -> User:
+        if login_keys is None:
+            lk = t.user_logins
+            login_keys = frozenset(
+                self._conn.execute(
+                    sa.select(lk.c.login_key).where(lk.c.pool_id == r["pool_id"], lk.c.user_sub == r["sub"])
+                ).scalars()
+            )
         r.update(
             status=UserStatus(r["status"]),
             attributes=json.loads(r["attributes"]),
             pending_attributes=json.loads(r["pending_attributes"]),
-            login_keys=frozenset(row["login_key_"] for row in rows if row["login_key_"] is not None),
+            login_keys=login_keys,
         )
         if r["srp_verifier"] is not None:
             r["srp_verifier"] = self._open(r["srp_verifier"], f"users.srp_verifier/{r['pool_id']}/{r['sub']}")
@@ -421,6 +447,26 @@ class SqlTx(MfaRows):
         stmt = sa.update(ts).where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub, ts.c.revoked_at.is_(None))
         return int(self._execute(stmt.values(revoked_at=at)).rowcount)
 
+    def list_user_token_sessions(
+        self, pool_id: str, user_sub: str, now: float, limit: int
+    ) -> list[tuple[TokenSession, float]]:
+        ts, rt = t.token_sessions, t.refresh_tokens
+        last = sa.select(sa.func.max(rt.c.created_at)).where(rt.c.origin_jti == ts.c.origin_jti).scalar_subquery()
+        query = (
+            sa.select(ts, last.label("last_active"))
+            .where(ts.c.pool_id == pool_id, ts.c.user_sub == user_sub)
+            .where(ts.c.revoked_at.is_(None), ts.c.expires_at > now)
+            .order_by(ts.c.created_at.desc(), ts.c.origin_jti)
+            .limit(limit)
+        )
+        found = []
+        for row in self._execute(query):
+            r = row._asdict()
+            last_active = r.pop("last_active")
+            session = TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
+            found.append((session, session.created_at if last_active is None else float(last_active)))
+        return found
+
     def _token_session(self, r: dict[str, Any] | None) -> TokenSession | None:
         if r is None:
             return None
@@ -489,6 +535,10 @@ class SqlTx(MfaRows):
             t.signing_keys, _values(key, private_pem=self._seal(key.private_pem, f"signing_keys.private_pem/{key.kid}"))
         )
 
+    def delete_signing_key(self, pool_id: str, kid: str) -> None:
+        k = t.signing_keys
+        self._execute(sa.delete(k).where(k.c.pool_id == pool_id, k.c.kid == kid))
+
     # -- outgoing messages -----------------------------------------------------------------------------
 
     def add_message(self, message: Message) -> int:
@@ -554,13 +604,56 @@ class SqlTx(MfaRows):
         w = t.web_sessions
         return self._execute(sa.delete(w).where(w.c.pool_id == pool_id, w.c.user_sub == user_sub)).rowcount
 
+    # -- shared counters -------------------------------------------------------------------------------
+
+    def get_throttle(self, pool_id: str, key: str, *, lock: bool = False) -> Throttle | None:
+        """The counter, or None. With `lock`, a missing row is first created empty (count 0) so that the
+        row lock holds even for the first count: two processes counting the same key at once count one
+        after the other instead of both writing 1."""
+        th = t.throttles
+        where = (th.c.pool_id == pool_id, th.c.key == key)
+        if not lock:
+            row = self._one(sa.select(th).where(*where))
+            return None if row is None else Throttle(**row._asdict())
+        empty = {"pool_id": pool_id, "key": key, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
+        dialect = self._conn.dialect.name
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(th).values(empty)
+        self._execute(insert.on_conflict_do_nothing(index_elements=["pool_id", "key"]))
+        row = self._one(sa.select(th).where(*where).with_for_update())
+        return None if row is None else Throttle(**row._asdict())
+
+    def put_throttle(self, throttle: Throttle) -> None:
+        self._put(t.throttles, _values(throttle))
+
+    def delete_throttle(self, pool_id: str, key: str) -> None:
+        th = t.throttles
+        self._execute(sa.delete(th).where(th.c.pool_id == pool_id, th.c.key == key))
+
+    # -- sign-ins sent to an external identity provider ------------------------------------------------
+
+    def put_federation_state(self, state: FederationState) -> None:
+        sealed = self._seal(_dumps(state.secrets), f"federation_states.secrets/{state.state_hash}")
+        self._put(t.federation_states, _values(state, secrets=sealed))
+
+    def take_federation_state(self, state_hash: str) -> FederationState | None:
+        """Delete and return in one statement, like authorization codes: a state comes back once."""
+        fs = t.federation_states
+        row = self._execute(sa.delete(fs).where(fs.c.state_hash == state_hash).returning(*fs.c)).first()
+        if row is None:
+            return None
+        r = row._asdict()
+        opened = self._open(r["secrets"], f"federation_states.secrets/{r['state_hash']}")
+        return FederationState(**{**r, "secrets": json.loads(opened)})
+
     # -- housekeeping ----------------------------------------------------------------------------------
 
     def purge_expired(self, now: float) -> int:
-        """Delete codes, sign-ins, authorization codes and web sessions whose `expires_at` is before `now`,
-        and token families that expired more than a day before `now`; returns the number of rows deleted."""
+        """Delete codes, sign-ins, authorization codes, web and console sessions and counters whose
+        `expires_at` is before `now`, and token families that expired more than a day before `now`; returns
+        the number of rows deleted."""
         deleted = 0
-        for table in (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions):
+        expiring = (t.codes, t.auth_sessions, t.authorization_codes, t.web_sessions, t.console_sessions)
+        for table in (*expiring, t.throttles, t.federation_states):
             deleted += self._execute(sa.delete(table).where(table.c.expires_at < now)).rowcount
         ts = t.token_sessions
         deleted += self._execute(sa.delete(ts).where(ts.c.expires_at < now - TOKEN_SESSION_GRACE)).rowcount

@@ -39,6 +39,7 @@ clients = sa.Table(
     sa.Column("callback_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("logout_urls", sa.Text, nullable=False),  # JSON list
     sa.Column("allowed_oauth_scopes", sa.Text, nullable=False),  # JSON list
+    sa.Column("allowed_oauth_flows", sa.Text, nullable=False, server_default='["code"]'),  # JSON list
     sa.Column("access_token_validity", sa.Integer, nullable=False),
     sa.Column("id_token_validity", sa.Integer, nullable=False),
     sa.Column("refresh_token_validity", sa.Integer, nullable=False),
@@ -205,6 +206,19 @@ authorization_codes = sa.Table(
     sa.Index("ix_authorization_codes_expires", "expires_at"),
 )
 
+federation_states = sa.Table(
+    "federation_states",
+    metadata,
+    sa.Column("state_hash", sa.Text, primary_key=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("provider", sa.Text, nullable=False),
+    sa.Column("browser_hash", sa.Text, nullable=False),
+    sa.Column("secrets", sa.Text, nullable=False),  # sealed JSON: the app's request, nonce, PKCE verifier
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_federation_states_expires", "expires_at"),
+)
+
 web_sessions = sa.Table(
     "web_sessions",
     metadata,
@@ -273,4 +287,144 @@ recovery_codes = sa.Table(
     sa.Column("user_sub", sa.Text, primary_key=True),
     sa.Column("code_hash", sa.Text, primary_key=True),
     sa.Column("created_at", sa.Double, nullable=False),
+)
+
+# Administrators' access keys (migration 0006): the secret sealed, bound to the key id.
+access_keys = sa.Table(
+    "access_keys",
+    metadata,
+    sa.Column("id", sa.Text, primary_key=True),
+    sa.Column("secret", sa.Text, nullable=False),  # sealed
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_used_at", sa.Double, nullable=True),
+)
+
+# Who is in which group (migration 0006). Both foreign keys cascade: deleting a user or a group deletes
+# its memberships in the database itself, whatever the caller forgets.
+group_members = sa.Table(
+    "group_members",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("group_name", sa.Text, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_group_members_user", ondelete="CASCADE"
+    ),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "group_name"], ["groups.pool_id", "groups.name"], name="fk_group_members_group", ondelete="CASCADE"
+    ),
+    sa.Index("ix_group_members_user", "pool_id", "user_sub", "group_name"),
+)
+
+# ListUsers' index (migration 0006): one row per searchable value of a user (core.store.search_terms),
+# so `email = "…"` and `username ^= "…"` are range scans of the primary key, never a scan of `users`.
+# Byte order ("C") on PostgreSQL, as SQLite's BINARY: a prefix is then exactly a key range.
+SearchText = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
+user_search = sa.Table(
+    "user_search",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("attribute", sa.Text, primary_key=True),
+    sa.Column("value", SearchText, primary_key=True),
+    sa.Column("user_sub", sa.Text, primary_key=True),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_user_search_user", ondelete="CASCADE"
+    ),
+    sa.Index("ix_user_search_user", "pool_id", "user_sub"),
+)
+
+# -- the web console (migration 0009) ---------------------------------------------------------------------
+
+# Operators: store-wide, not pool users. `totp_last_step` only ever grows, in one conditional UPDATE.
+console_admins = sa.Table(
+    "console_admins",
+    metadata,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("totp_secret", sa.Text, nullable=False),  # sealed
+    sa.Column("totp_last_step", sa.BigInteger, nullable=True),
+    sa.Column("enabled", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+    sa.Column("last_sign_in_at", sa.Double, nullable=True),
+)
+
+# Console browser sessions, by the SHA-256 of the id the cookie holds.
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("id_hash", sa.Text, primary_key=True),
+    sa.Column("admin_name", sa.Text, nullable=False),
+    sa.Column("stage", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("last_seen_at", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("user_agent", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["admin_name"], ["console_admins.name"], name="fk_console_sessions_admin", ondelete="CASCADE"
+    ),
+    sa.Index("ix_console_sessions_admin", "admin_name"),
+    sa.Index("ix_console_sessions_expires", "expires_at"),
+)
+
+# Failed console sign-ins per name (a keyed hash of it, so unknown names are throttled alike).
+console_throttle = sa.Table(
+    "console_throttle",
+    metadata,
+    sa.Column("key_hash", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("locked_until", sa.Double, nullable=False),
+    sa.Column("updated_at", sa.Double, nullable=False),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("target", sa.Text, nullable=False),
+    sa.Column("details", sa.Text, nullable=False),  # JSON object
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("user_agent", sa.Text, nullable=False),
+    sa.Index("ix_audit_log_actor", "pool_id", "actor", "id"),
+    sa.Index("ix_audit_log_target", "pool_id", "target", "id"),
+)
+
+# Pool users' recent sign-ins, a few per user; deleting the user deletes them.
+sign_in_events = sa.Table(
+    "sign_in_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("pool_id", sa.Text, nullable=False),
+    sa.Column("user_sub", sa.Text, nullable=False),
+    sa.Column("at", sa.Double, nullable=False),
+    sa.Column("success", sa.Boolean, nullable=False),
+    sa.Column("client_id", sa.Text, nullable=False),
+    sa.Column("client_ip", sa.Text, nullable=False),
+    sa.Column("detail", sa.Text, nullable=False),
+    sa.ForeignKeyConstraint(
+        ["pool_id", "user_sub"], ["users.pool_id", "users.sub"], name="fk_sign_in_events_user", ondelete="CASCADE"
+    ),
+    sa.Index("ix_sign_in_events_user", "pool_id", "user_sub", "id"),
+)
+
+# Shared counters (migration 0007): failed attempts per user (lockout) and token buckets per client address
+# (rate limits), so every server process sees the same counts.
+throttles = sa.Table(
+    "throttles",
+    metadata,
+    sa.Column("pool_id", sa.Text, primary_key=True),
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("count", sa.Double, nullable=False),
+    sa.Column("stamp", sa.Double, nullable=False),
+    sa.Column("until", sa.Double, nullable=False),
+    sa.Column("expires_at", sa.Double, nullable=False),
+    sa.Index("ix_throttles_expires", "expires_at"),
 )

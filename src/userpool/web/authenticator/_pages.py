@@ -7,14 +7,17 @@ import dataclasses
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from userpool.api.client_address import client_address
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, read_form
+from userpool.core import rate_limits
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError
-from userpool.core.flows import hosted, hosted_verify
+from userpool.core.flows import hosted, hosted_sign_in, hosted_verify
 from userpool.core.flows.hosted import AuthorizeRequest, OAuthError, WebSignIn
 from userpool.core.flows.hosted_sign_in import PendingPage
 from userpool.web.authenticator.fields import login_field
@@ -78,10 +81,27 @@ async def read_checked_form(request: Request) -> dict[str, str] | Response:
     return form
 
 
+# The per-address rate limit each form's flow counts against (core/rate_limits.py).
+RATE_LIMITED: dict[Callable[..., object], str] = {
+    hosted_sign_in.sign_in: rate_limits.SIGN_IN,
+    hosted_sign_in.answer: rate_limits.SIGN_IN,
+    hosted.sign_up: rate_limits.SIGN_UP,
+    hosted.confirm_sign_up: rate_limits.SIGN_UP,
+    hosted.resend_code: rate_limits.CODE_SEND,
+    hosted_verify.send: rate_limits.CODE_SEND,
+    hosted_verify.confirm: rate_limits.CODE_SEND,
+    hosted.forgot_password: rate_limits.PASSWORD_RESET,
+    hosted.confirm_forgot_password: rate_limits.PASSWORD_RESET,
+}
+
+
 async def attempt(
     request: Request, flow: Callable[Concatenate[Ctx, P], R], *args: P.args, **kwargs: P.kwargs
 ) -> R | CognitoError:
     try:
+        limited = RATE_LIMITED.get(flow)
+        if limited is not None:
+            await run_in_threadpool(pool_of(request).limit, limited, client_address(request))
         return await run_flow(request, flow, *args, **kwargs)
     except CognitoError as err:
         return err

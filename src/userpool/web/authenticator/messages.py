@@ -189,7 +189,10 @@ EN: dict[str, str] = {
     "page_error.csrf": "For your security the form could not be accepted. Please go back, reload the page "
     "and try again.",
     "page_error.server": "Something went wrong on our side. Please try again later.",
-    "page_error.provider_unavailable": "Sign-in with {provider} is not available yet on this server.",
+    "page_error.invalid_state": (
+        "This sign-in has expired, was already used, or was started in another "
+        "browser. Go back to the app and sign in again."
+    ),
     "page_error.unknown_provider": "This app does not offer sign-in with that provider.",
     "page_error.sign_up_hidden": "New accounts cannot be created here. Ask the app's administrator for one.",
 }

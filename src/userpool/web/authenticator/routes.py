@@ -87,7 +87,11 @@ async def sign_in(request: Request) -> Response:
         return RedirectResponse(f"/oauth2/authorize?{oauth_query(oauth)}", status_code=302)
     if user is not None and not oauth.redirect_uri:
         q = oauth_query(AuthorizeRequest(client_id=oauth.client_id, redirect_uri=""))
-        return page(request, "signed_in.html", q=f"?{q}", name=_display_name(user), notice=notice(request))
+        # The page a user lands on after setting up TOTP or email MFA here: it offers recovery codes.
+        codes = await run_flow(request, hosted_sign_in.recovery_codes_page, session_token=session_token(request))
+        return page(
+            request, "signed_in.html", q=f"?{q}", name=_display_name(user), notice=notice(request), recovery=codes
+        )
     return _sign_in_page(request, oauth, username=username_of(request), notice=notice(request))
 
 

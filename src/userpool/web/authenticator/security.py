@@ -75,6 +75,16 @@ def _set(request: Request, response: Response, base: str, value: str) -> None:
     )
 
 
+def read_cookie(request: Request, base: str) -> str | None:
+    """One of our 43-character random cookies (the prefixed name over https), or None."""
+    return _cookie(request, base)
+
+
+def write_cookie(request: Request, response: Response, base: str, value: str) -> None:
+    """Host-only, HttpOnly, SameSite=Lax, Secure over https; ends with the browser session."""
+    _set(request, response, base, value)
+
+
 def set_session_cookie(request: Request, response: Response, token: str) -> None:
     """A browser-session cookie: the server ends the session sooner (1 h idle, 12 h at most)."""
     _set(request, response, SESSION_COOKIE, token)

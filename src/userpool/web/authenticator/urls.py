@@ -9,6 +9,8 @@ signOut /logout (api/oauth) · /recoveryCodes · the static files and the pool's
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import Message, Receive, Scope, Send
@@ -24,8 +26,8 @@ PAGE_METHODS = ["GET", "POST"]
 class _Static:
     """The stylesheet and script, with `nosniff` and a short cache lifetime."""
 
-    def __init__(self) -> None:
-        self._files = StaticFiles(directory=STATIC_DIR)
+    def __init__(self, directory: Path = STATIC_DIR) -> None:
+        self._files = StaticFiles(directory=directory)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: Message) -> None:

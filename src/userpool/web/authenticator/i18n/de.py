@@ -169,7 +169,11 @@ TEXTS: dict[str, str] = {
     "page_error.csrf": "Zu Ihrer Sicherheit wurde das Formular nicht angenommen. Bitte gehen Sie zurück, laden "
     "Sie die Seite neu und versuchen Sie es erneut.",
     "page_error.server": "Auf unserer Seite ist etwas schiefgelaufen. Bitte versuchen Sie es später erneut.",
-    "page_error.provider_unavailable": "Die Anmeldung mit {provider} ist auf diesem Server noch nicht verfügbar.",
+    "page_error.invalid_state": (
+        "Diese Anmeldung ist abgelaufen, wurde schon verwendet oder in einem "
+        "anderen Browser begonnen. Kehren Sie zur App zurück und melden Sie "
+        "sich erneut an."
+    ),
     "page_error.unknown_provider": "Diese App bietet keine Anmeldung mit diesem Anbieter an.",
     "page_error.sign_up_hidden": "Hier können keine neuen Konten erstellt werden. Bitten Sie die Verwaltung der "
     "App um ein Konto.",

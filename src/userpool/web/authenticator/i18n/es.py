@@ -164,7 +164,10 @@ TEXTS: dict[str, str] = {
     "page_error.csrf": "Por su seguridad, no se pudo aceptar el formulario. Vuelva atrás, recargue la página e "
     "inténtelo de nuevo.",
     "page_error.server": "Algo salió mal por nuestra parte. Inténtelo más tarde.",
-    "page_error.provider_unavailable": "El inicio de sesión con {provider} aún no está disponible en este servidor.",
+    "page_error.invalid_state": (
+        "Este inicio de sesión caducó, ya se usó o se inició en otro "
+        "navegador. Vuelva a la aplicación e inicie sesión de nuevo."
+    ),
     "page_error.unknown_provider": "Esta aplicación no ofrece inicio de sesión con ese proveedor.",
     "page_error.sign_up_hidden": "Aquí no se pueden crear cuentas nuevas. Pida una al administrador de la aplicación.",
 }

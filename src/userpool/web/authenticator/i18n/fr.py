@@ -165,7 +165,10 @@ TEXTS: dict[str, str] = {
     "page_error.csrf": "Pour votre sécurité, le formulaire n'a pas été accepté. Revenez en arrière, rechargez la "
     "page et réessayez.",
     "page_error.server": "Une erreur s'est produite de notre côté. Veuillez réessayer plus tard.",
-    "page_error.provider_unavailable": "La connexion avec {provider} n'est pas encore disponible sur ce serveur.",
+    "page_error.invalid_state": (
+        "Cette connexion a expiré, a déjà été utilisée ou a été commencée dans "
+        "un autre navigateur. Revenez à l'application et reconnectez-vous."
+    ),
     "page_error.unknown_provider": "Cette application ne propose pas la connexion avec ce fournisseur.",
     "page_error.sign_up_hidden": "Impossible de créer un compte ici. Demandez-en un à l'administrateur de "
     "l'application.",

@@ -161,7 +161,9 @@ TEXTS: dict[str, str] = {
     "page_error.csrf_title": "Este formulário expirou",
     "page_error.csrf": "Para sua segurança, o formulário não foi aceito. Volte, recarregue a página e tente novamente.",
     "page_error.server": "Algo deu errado do nosso lado. Tente novamente mais tarde.",
-    "page_error.provider_unavailable": "O acesso com {provider} ainda não está disponível neste servidor.",
+    "page_error.invalid_state": (
+        "Este acesso expirou, já foi usado ou foi iniciado em outro navegador. Volte ao aplicativo e entre novamente."
+    ),
     "page_error.unknown_provider": "Este aplicativo não oferece acesso com esse provedor.",
     "page_error.sign_up_hidden": "Não é possível criar contas aqui. Peça uma ao administrador do aplicativo.",
 }

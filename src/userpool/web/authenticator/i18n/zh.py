@@ -154,7 +154,7 @@ TEXTS: dict[str, str] = {
     "page_error.csrf_title": "此表单已过期",
     "page_error.csrf": "为了您的安全，表单未被接受。请返回、刷新页面后重试。",
     "page_error.server": "我们这边出现问题。请稍后再试。",
-    "page_error.provider_unavailable": "此服务器尚不支持使用 {provider} 登录。",
+    "page_error.invalid_state": "此登录已过期、已被使用或在其他浏览器中发起。请返回应用并重新登录。",
     "page_error.unknown_provider": "此应用不提供使用该提供商登录。",
     "page_error.sign_up_hidden": "此处无法创建新账户。请向应用管理员申请账户。",
 }

@@ -1,0 +1,1 @@
+"""Data files shipped with userpool (the common-password blocklist), and their loaders."""
