@@ -22,7 +22,6 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -93,6 +92,9 @@ _CODE = (
     .where(t.codes.c.pool_id == _b("pool_id"), t.codes.c.user_sub == _b("user_sub"), t.codes.c.purpose == _b("purpose"))
     .with_for_update()
 )
+_THROTTLE_WHERE = (t.throttles.c.pool_id == _b("pool_id"), t.throttles.c.key == _b("key"))
+_THROTTLE = Prepared(sa.select(t.throttles).where(*_THROTTLE_WHERE))
+_THROTTLE_LOCKED = sa.select(t.throttles).where(*_THROTTLE_WHERE).with_for_update()
 _DEVICE = Prepared(sa.select(t.devices).where(t.devices.c.pool_id == _b("pool_id"), t.devices.c.key == _b("key")))
 
 # Expired token families stay a day, so a refresh that comes just too late still finds its family.
@@ -610,16 +612,13 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         """The counter, or None. With `lock`, a missing row is first created empty (count 0) so that the
         row lock holds even for the first count: two processes counting the same key at once count one
         after the other instead of both writing 1."""
-        th = t.throttles
-        where = (th.c.pool_id == pool_id, th.c.key == key)
+        params = {"pool_id": pool_id, "key": key}
         if not lock:
-            row = self._one(sa.select(th).where(*where))
-            return None if row is None else Throttle(**row._asdict())
-        empty = {"pool_id": pool_id, "key": key, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
-        dialect = self._conn.dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(th).values(empty)
-        self._execute(insert.on_conflict_do_nothing(index_elements=["pool_id", "key"]))
-        row = self._one(sa.select(th).where(*where).with_for_update())
+            found = _THROTTLE.first(self._conn, params)
+            return None if found is None else Throttle(**found)
+        empty = {**params, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
+        self._conn.execute(_insert_ignore(self._conn.dialect.name, t.throttles), empty).close()
+        row = self._conn.execute(_THROTTLE_LOCKED, params).first()
         return None if row is None else Throttle(**row._asdict())
 
     def put_throttle(self, throttle: Throttle) -> None:
