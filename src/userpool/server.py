@@ -14,6 +14,7 @@ from userpool.api import sandbox, wellknown
 from userpool.api.client_address import Network, client_address
 from userpool.api.cognito import endpoint as cognito
 from userpool.core.context import Origin
+from userpool.crypto.passwords import share_one_malloc_arena
 from userpool.service import ORIGIN, UserPool
 
 # What browsers running Amplify or amazon-cognito-identity-js send and read (cognito-protocol §8.3).
@@ -66,6 +67,7 @@ def build_app(
     trusted_proxies: tuple[Network, ...] = (),
 ) -> Starlette:
     """`trusted_proxies`: peers whose X-Forwarded-For names the client (api/client_address.py)."""
+    share_one_malloc_arena()  # before any flow thread starts: bounds argon2id's memory (crypto/passwords.py)
     routes: list[BaseRoute] = [
         Route("/", cognito.handle, methods=["POST"]),
         Route("/health", health, methods=["GET"]),

@@ -20,10 +20,14 @@ try:  # gmpy2 makes the 3072-bit exponentiations several times faster; plain int
     def _powmod(base: int, exp: int, mod: int) -> int:
         return int(gmpy2.powmod(base, exp, mod))
 
+    _mpz: Any = gmpy2.mpz
+
 except ImportError:  # pragma: no cover - depends on the install
 
     def _powmod(base: int, exp: int, mod: int) -> int:
         return pow(base, exp, mod)
+
+    _mpz = int
 
 
 N_HEX = (
@@ -103,9 +107,52 @@ def parse_client_public(srp_a: str) -> int:
     return a_pub
 
 
+class _FixedBase:
+    """g^e mod N for exponents below 2^bits, from a table of g^(d·16^i): one multiplication per 4 bits of
+    the exponent (64 for the server's 256-bit b) instead of a square-and-multiply exponentiation (about 256
+    squarings and 50 multiplications); about four times faster. The base never changes, so the table (1,024
+    values, 384 KiB) is built once per process, on first use. Not constant-time, and neither is powmod."""
+
+    WINDOW = 4
+
+    def __init__(self, base: int, modulus: int, bits: int) -> None:
+        self._base, self._modulus, self._bits = base, modulus, bits
+        self._table: list[list[Any]] | None = None
+
+    def _build(self) -> list[list[Any]]:
+        m = _mpz(self._modulus)
+        rows, step = [], _mpz(self._base)
+        for _ in range(-(-self._bits // self.WINDOW)):
+            row = [_mpz(1)]
+            for _ in range((1 << self.WINDOW) - 1):
+                row.append(row[-1] * step % m)
+            rows.append(row)
+            step = row[-1] * step % m  # base^(16^(i+1))
+        return rows
+
+    def pow(self, exponent: int) -> int:
+        if not 0 <= exponent < 1 << self._bits:
+            return _powmod(self._base, exponent, self._modulus)
+        table = self._table
+        if table is None:
+            table = self._table = self._build()
+        m = _mpz(self._modulus)
+        acc, mask, i = _mpz(1), (1 << self.WINDOW) - 1, 0
+        while exponent:
+            digit = exponent & mask
+            if digit:
+                acc = acc * table[i][digit] % m
+            exponent >>= self.WINDOW
+            i += 1
+        return int(acc)
+
+
+_G_POW = _FixedBase(G, N, 256)
+
+
 def server_public(verifier: int, b: int) -> int:
-    """B = k·v + g^b mod N."""
-    return (K * verifier + _powmod(G, b, N)) % N
+    """B = k·v + g^b mod N (g^b from the fixed-base table when b has at most 256 bits, as the flows draw it)."""
+    return (K * verifier + _G_POW.pow(b)) % N
 
 
 def session_key(a_pub: int, b_pub: int, b: int, verifier: int) -> bytes:

@@ -3,22 +3,29 @@
 Like Cognito, ID tokens and access tokens are signed with two different keys, and both public keys are in
 the pool's JWKS. Verification accepts RS256 alone (never `none`, never an HMAC algorithm that would take a
 public key as a shared secret) and only keys in this ring.
+
+Signing and verifying are JWS compact serialisation (RFC 7515 §7.1) done here over `cryptography`'s
+RSASSA-PKCS1-v1_5/SHA-256, not through a JOSE library: that is a base64url join and one RSA operation,
+and a library's generic machinery (claim conversion, algorithm registries, header objects) cost more than
+the RSA verification itself (measured: about 0.4 ms per token on this machine, where verifying is
+0.03 ms). Every segment must be canonical unpadded base64url, so one token has one spelling.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from joserfc import jwt
-from joserfc.errors import JoseError
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from joserfc.jwk import RSAKey
 
 from userpool.core.ports import InvalidToken, TokenUse
@@ -26,6 +33,33 @@ from userpool.core.ports import InvalidToken, TokenUse
 ALGORITHMS = ["RS256"]
 # Generous but finite: a JWT larger than this is not one of ours and is refused before any parsing work.
 MAX_TOKEN_LENGTH = 16384
+_SEGMENT = re.compile(r"[A-Za-z0-9_-]*")
+_PKCS1 = padding.PKCS1v15()
+_SHA256 = hashes.SHA256()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(segment: str) -> bytes:
+    """Strict base64url without padding: any other alphabet, padding or stray bits is not ours."""
+    if not _SEGMENT.fullmatch(segment) or len(segment) % 4 == 1:
+        raise InvalidToken("malformed token")
+    raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    if _b64(raw) != segment:  # non-zero trailing bits: a second spelling of the same bytes
+        raise InvalidToken("malformed token")
+    return raw
+
+
+def _json_object(raw: bytes, what: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
+        raise InvalidToken(f"malformed token {what}") from exc
+    if not isinstance(value, dict):
+        raise InvalidToken(f"malformed token {what}")
+    return value
 
 
 def generate_private_pem() -> str:
@@ -40,17 +74,6 @@ def kid_for(private_pem: str) -> str:
     key = serialization.load_pem_private_key(private_pem.encode(), password=None)
     der = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return base64.b64encode(hashlib.sha256(der).digest()).decode()
-
-
-def _unverified_header(token: str) -> dict[str, Any]:
-    try:
-        head = token.split(".", 1)[0]
-        header = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: JSON nested thousands deep
-        raise InvalidToken("malformed token") from exc
-    if not isinstance(header, dict):
-        raise InvalidToken("malformed token header")
-    return header
 
 
 KeySource = Callable[[], Iterable[tuple[str, str, str]]]
@@ -68,8 +91,10 @@ class KeyRing:
 
     def __init__(self, keys: Iterable[tuple[str, str, str]], *, reload: KeySource | None = None) -> None:
         """keys: (kid, use, private_pem), retired keys first; the last key given per use signs."""
-        self._by_kid: dict[str, RSAKey] = {}
-        self._signing: dict[str, tuple[str, RSAKey]] = {}
+        self._by_kid: dict[str, RSAKey] = {}  # for the JWKS
+        self._private: dict[str, rsa.RSAPrivateKey] = {}
+        self._public: dict[str, rsa.RSAPublicKey] = {}
+        self._signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
         self._reload = reload
         self._reloaded_at = float("-inf")
         self._lock = threading.Lock()
@@ -77,42 +102,59 @@ class KeyRing:
 
     def _load(self, keys: Iterable[tuple[str, str, str]]) -> None:
         by_kid: dict[str, RSAKey] = {}
-        signing: dict[str, tuple[str, RSAKey]] = {}
+        private: dict[str, rsa.RSAPrivateKey] = {}
+        signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
         for kid, use, pem in keys:
-            key = self._by_kid.get(kid) or RSAKey.import_key(pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
-            by_kid[kid] = key
-            signing[use] = (kid, key)
-        self._by_kid, self._signing = by_kid, signing  # swapped whole: readers see one set or the other
+            by_kid[kid] = self._by_kid.get(kid) or RSAKey.import_key(
+                pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"}
+            )
+            key = self._private.get(kid)
+            if key is None:
+                loaded = serialization.load_pem_private_key(pem.encode(), password=None)
+                if not isinstance(loaded, rsa.RSAPrivateKey):
+                    raise ValueError(f"signing key {kid} is not an RSA key")
+                key = loaded
+            private[kid] = key
+            header = json.dumps({"typ": "JWT", "alg": "RS256", "kid": kid}, separators=(",", ":")).encode()
+            signing[use] = (_b64(header).encode(), key)
+        public = {kid: key.public_key() for kid, key in private.items()}
+        # Swapped whole: readers see one set or the other.
+        self._by_kid, self._private, self._public, self._signing = by_kid, private, public, signing
 
-    def _known(self, kid: str) -> RSAKey | None:
-        key = self._by_kid.get(kid)
+    def _known(self, kid: str) -> rsa.RSAPublicKey | None:
+        key = self._public.get(kid)
         if key is not None or self._reload is None:
             return key
         with self._lock:
             if time.monotonic() - self._reloaded_at >= RELOAD_INTERVAL:
                 self._reloaded_at = time.monotonic()
                 self._load(self._reload())
-        return self._by_kid.get(kid)
+        return self._public.get(kid)
 
     def sign(self, claims: Mapping[str, object], use: TokenUse) -> str:
-        kid, key = self._signing[use]
-        return jwt.encode({"alg": "RS256", "kid": kid}, dict(claims), key, algorithms=ALGORITHMS)
+        header, key = self._signing[use]
+        payload = json.dumps(dict(claims), ensure_ascii=False, separators=(",", ":")).encode()
+        signing_input = header + b"." + _b64(payload).encode()
+        return (signing_input + b"." + _b64(key.sign(signing_input, _PKCS1, _SHA256)).encode()).decode("ascii")
 
     def verify(self, token: str) -> dict[str, object]:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or token.count(".") != 2:
             raise InvalidToken("not a signed JWT")
-        header = _unverified_header(token)
+        head, body, signature = token.split(".")
+        header = _json_object(_unb64(head), "header")
         if header.get("alg") not in ALGORITHMS:
             raise InvalidToken("algorithm not allowed")
+        if "crit" in header:  # no extension is understood here, so none may be required (RFC 7515 §4.1.11)
+            raise InvalidToken("unsupported critical header")
         kid = header.get("kid")
         key = self._known(kid) if isinstance(kid, str) and kid else None
         if key is None:
             raise InvalidToken("unknown signing key")
         try:
-            decoded = jwt.decode(token, key, algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
+            key.verify(_unb64(signature), f"{head}.{body}".encode("ascii"), _PKCS1, _SHA256)
+        except (InvalidSignature, binascii.Error) as exc:
             raise InvalidToken("bad signature") from exc
-        return dict(decoded.claims)
+        return _json_object(_unb64(body), "payload")
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         keys = []

@@ -5,6 +5,8 @@ Hashes imported from other systems (bcrypt, other argon2 variants, PBKDF2, Fireb
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import os
 import threading
 
@@ -17,6 +19,25 @@ from userpool.crypto.legacy_hashes import scheme_of
 OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
 OWASP_PARALLELISM = 1
+_M_ARENA_MAX = -8  # glibc's mallopt parameter
+
+
+def share_one_malloc_arena() -> bool:
+    """Make every thread of this process allocate from one glibc malloc arena; call before threads start.
+
+    argon2id takes 19 MiB per hash with malloc and frees it after. glibc gives each thread its own arena
+    (up to 8 per core) and each arena keeps the freed block for its next hash, so a server whose 16 flow
+    threads each hashed once holds 16 x 19 MiB (measured: 355 MiB RSS after 160 hashes on 16 threads, two
+    at a time). With one arena the same block is reused by whichever thread hashes next: 83 MiB peak, 44 MiB
+    after. (Returning the block to the kernel after each hash instead, a fixed mmap threshold, costs 65%
+    more CPU per hash in page faults.) The other allocations do not suffer: the GIL serialises most of
+    them anyway. False where this is not glibc (nothing changed)."""
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name)
+        return bool(libc.mallopt(_M_ARENA_MAX, 1))
+    except (OSError, AttributeError, TypeError):  # not glibc, or no mallopt: leave the allocator alone
+        return False
 
 
 class Argon2Hasher:

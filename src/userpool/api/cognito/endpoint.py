@@ -11,7 +11,6 @@ import logging
 import uuid
 from typing import Any
 
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -19,6 +18,7 @@ from userpool.api.client_address import client_address
 from userpool.api.cognito import extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
 from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
+from userpool.api.threads import run_sync
 from userpool.core import rate_limits
 from userpool.core.errors import (
     CognitoError,
@@ -105,7 +105,7 @@ async def handle(request: Request) -> Response:
             if extension is None:
                 raise UnknownOperationException(f"Unknown operation {target}")
             body = _parse(await request.body())
-            return _response(200, await run_in_threadpool(extension, pool, body), request_id)
+            return _response(200, await run_sync(extension, pool, body), request_id)
         if not target.startswith(TARGET_PREFIX):
             raise UnknownOperationException(f"Missing or unknown X-Amz-Target header; expected {TARGET_PREFIX}<Action>")
         action = target[len(TARGET_PREFIX) :]
@@ -114,16 +114,16 @@ async def handle(request: Request) -> Response:
         if shapes.signed(action):  # the admin side: a SigV4 signature by an enabled access key
             raw = await request.body()
             signed = _signed_request(request, raw)
-            await run_in_threadpool(pool.run, access_keys.authenticate, request=signed)
+            await run_sync(pool.run, access_keys.authenticate, request=signed)
         handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
         body = _parse(await request.body())
         limited = RATE_LIMITED.get(action)
         if limited is not None:  # before validation: malformed requests spend tokens too
-            await run_in_threadpool(pool.limit, limited, client_address(request))
+            await run_sync(pool.limit, limited, client_address(request))
         shapes.validate(action, body)
-        result = await run_in_threadpool(handler, pool, body)
+        result = await run_sync(handler, pool, body)
         return _response(200, result, request_id)
     except CognitoError as err:
         return error_response(err, request_id)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
@@ -61,3 +62,58 @@ def _insert_ignore_for(dialect: str, table: sa.Table) -> sa.Executable:
     if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing().returning(*key)
     raise NotImplementedError(f"no insert-or-ignore for the {dialect} dialect")
+
+
+class Prepared:
+    """A prebuilt SELECT of the hot paths, run on the driver's own cursor; rows come back as dicts.
+
+    SQLAlchemy's `Connection.execute` spends several times what SQLite takes to answer a primary-key
+    lookup (execution context, events, result metadata). This compiles the statement once per dialect
+    (SQL text, parameter order, each column's result processor, e.g. SQLite's 0/1 to bool) and then only
+    calls the driver. On any driver error the statement is run again through SQLAlchemy, which wraps the
+    error, notices a lost connection and invalidates the pool exactly as for every other statement. Only
+    for plain reads: writes and locking reads (FOR UPDATE) stay with SQLAlchemy.
+    """
+
+    def __init__(self, statement: sa.Select[Any]) -> None:
+        self.statement = statement
+        self._plans: dict[str, tuple[str, tuple[str, ...] | None, list[str], list[tuple[int, Any]]]] = {}
+
+    def _plan(self, dialect: sa.Dialect) -> tuple[str, tuple[str, ...] | None, list[str], list[tuple[int, Any]]]:
+        plan = self._plans.get(dialect.name)
+        if plan is None:
+            compiled: Any = self.statement.compile(dialect=dialect)
+            names = [entry.keyname for entry in compiled._result_columns]
+            # SQLite hands back 0/1 for booleans; psycopg already returns bool, float, int and str for the
+            # store's column types (and its processors want the column's type OID, known only after a query).
+            processors = (
+                [
+                    (i, proc)
+                    for i, entry in enumerate(compiled._result_columns)
+                    if (proc := entry.type._cached_result_processor(dialect, None)) is not None
+                ]
+                if dialect.name == "sqlite"
+                else []
+            )
+            order = tuple(compiled.positiontup) if dialect.positional else None
+            plan = self._plans[dialect.name] = (compiled.string, order, names, processors)
+        return plan
+
+    def rows(self, conn: Connection, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        sql, order, names, processors = self._plan(conn.dialect)
+        raw: Any = conn.connection.driver_connection
+        try:
+            fetched = raw.execute(sql, tuple(params[n] for n in order) if order is not None else params).fetchall()
+        except Exception:  # the driver's error: let SQLAlchemy run it and raise (or recover) as it does
+            return [dict(row._mapping) for row in conn.execute(self.statement, params)]
+        out = []
+        for raw_row in fetched:
+            values = list(raw_row)
+            for i, proc in processors:
+                values[i] = proc(values[i])
+            out.append(dict(zip(names, values, strict=True)))
+        return out
+
+    def first(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        rows = self.rows(conn, params)
+        return rows[0] if rows else None

@@ -20,7 +20,7 @@ from userpool.core.model import AccessKey, Group, User
 from userpool.core.store import Page, UserQuery, search_terms
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
-from userpool.store.sql._rows import _upsert, _values
+from userpool.store.sql._rows import Prepared, _upsert, _values
 
 
 def _after_prefix(prefix: str) -> str | None:
@@ -50,6 +50,13 @@ def search_statement(pool_id: str, query: UserQuery) -> sa.Select[Any]:
         value, sub = json.loads(query.after)
         stmt = stmt.where(sa.tuple_(s.c.value, s.c.user_sub) > sa.tuple_(sa.literal(value), sa.literal(sub)))
     return stmt.order_by(s.c.value, s.c.user_sub).limit(query.limit + 1)
+_g, _m = t.groups, t.group_members
+_USER_GROUPS = Prepared(
+    sa.select(_g)
+    .select_from(_g.join(_m, sa.and_(_m.c.pool_id == _g.c.pool_id, _m.c.group_name == _g.c.name)))
+    .where(_m.c.pool_id == sa.bindparam("pool_id"), _m.c.user_sub == sa.bindparam("user_sub"))
+    .order_by(_m.c.group_name)
+)
 
 
 class AdminRows:
@@ -114,6 +121,9 @@ class AdminRows:
         self, pool_id: str, user_sub: str, *, limit: int | None = None, after: str | None = None
     ) -> Page[Group]:
         """The user's groups by name; every one when `limit` is None (what tokens need)."""
+        if limit is None and after is None:  # every sign-in and refresh asks this: one prebuilt read
+            rows = _USER_GROUPS.rows(self._conn, {"pool_id": pool_id, "user_sub": user_sub})
+            return Page([Group(**row) for row in rows])
         g, m = t.groups, t.group_members
         joined = g.join(m, sa.and_(m.c.pool_id == g.c.pool_id, m.c.group_name == g.c.name))
         stmt = sa.select(g).select_from(joined).where(m.c.pool_id == pool_id, m.c.user_sub == user_sub)

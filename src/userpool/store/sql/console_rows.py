@@ -20,6 +20,14 @@ from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
 
+# Built once: every sign-in adds an event (statements built per call cost more than running them).
+_e = t.sign_in_events
+_ADD_EVENT = sa.insert(_e).returning(_e.c.id)
+_MINE = (_e.c.pool_id == sa.bindparam("pool_id"), _e.c.user_sub == sa.bindparam("user_sub"))
+# A derived table: MySQL-style "LIMIT in IN" limits aside, both SQLite and PostgreSQL accept it.
+_NEWEST = sa.select(_e.c.id).where(*_MINE).order_by(_e.c.id.desc()).limit(sa.bindparam("keep"))
+_PRUNE_EVENTS = sa.delete(_e).where(*_MINE, _e.c.id.not_in(sa.select(_NEWEST.subquery().c.id)))
+
 
 class ConsoleRows:
     """Mixed into `SqlTx`, which provides the connection and the sealer."""
@@ -31,15 +39,10 @@ class ConsoleRows:
 
     def add_sign_in_event(self, event: SignInEvent, *, keep: int = 20) -> None:
         """Add the event, then drop the user's older ones beyond the newest `keep`."""
-        e = t.sign_in_events
         values = _values(event)
         del values["id"]
-        event.id = int(self._conn.execute(sa.insert(e).values(values).returning(e.c.id)).scalar_one())
-        mine = (e.c.pool_id == event.pool_id, e.c.user_sub == event.user_sub)
-        newest = sa.select(e.c.id).where(*mine).order_by(e.c.id.desc()).limit(keep)
-        # A derived table: MySQL-style "LIMIT in IN" limits aside, both SQLite and PostgreSQL accept it.
-        kept = sa.select(newest.subquery().c.id)
-        self._conn.execute(sa.delete(e).where(*mine, e.c.id.not_in(kept)))
+        event.id = int(self._conn.execute(_ADD_EVENT, values).scalar_one())
+        self._conn.execute(_PRUNE_EVENTS, {"pool_id": event.pool_id, "user_sub": event.user_sub, "keep": keep})
 
     def list_sign_in_events(self, pool_id: str, user_sub: str, *, limit: int = 20) -> Sequence[SignInEvent]:
         e = t.sign_in_events

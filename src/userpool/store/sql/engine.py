@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# Connections per process: one per thread that runs units of work (`userpool.service.THREADS`), so a
+# Connections per process: one per thread that runs units of work (`userpool.api.threads.THREADS`), so a
 # request never waits for a connection while another is idle, and none is opened and closed under load.
 POOL_SIZE = 16
 POOL_RECYCLE_S = 1800
@@ -240,7 +240,14 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
         # lets it read beside the writer.
         options = conn.get_execution_options()
         deferred = options.get("userpool_deferred", False) or options.get(READ_ONLY, False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        # Straight to the driver: SQLAlchemy's statement machinery costs more than the BEGIN itself.
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        statement = "BEGIN" if deferred else "BEGIN IMMEDIATE"
+        try:
+            raw.execute(statement)
+        except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("database is locked")
+            raise OperationalError(statement, None, exc) from exc
 
     return engine
 

@@ -11,16 +11,18 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Row
+from sqlalchemy.engine import Connection
 
 from userpool.core.model import MfaSettings
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
-from userpool.store.sql._rows import _upsert, _values
+from userpool.store.sql._rows import Prepared, _upsert, _values
 
 _SEALED = ("totp_secret", "totp_pending")
-_GET = sa.select(t.user_mfa).where(
-    t.user_mfa.c.pool_id == sa.bindparam("pool_id"), t.user_mfa.c.user_sub == sa.bindparam("user_sub")
+_GET = Prepared(
+    sa.select(t.user_mfa).where(
+        t.user_mfa.c.pool_id == sa.bindparam("pool_id"), t.user_mfa.c.user_sub == sa.bindparam("user_sub")
+    )
 )
 
 
@@ -34,7 +36,7 @@ class MfaRows:
         return f"user_mfa.{column}/{pool_id}/{user_sub}"
 
     def get_mfa(self, pool_id: str, user_sub: str) -> MfaSettings | None:
-        row = self._conn.execute(_GET, {"pool_id": pool_id, "user_sub": user_sub}).first()
+        row = _GET.first(self._conn, {"pool_id": pool_id, "user_sub": user_sub})
         return None if row is None else self._mfa(row)
 
     def put_mfa(self, settings: MfaSettings) -> None:
@@ -62,8 +64,8 @@ class MfaRows:
         )
         return self._conn.execute(query.values(totp_last_step=step)).rowcount == 1
 
-    def _mfa(self, row: Row[Any]) -> MfaSettings:
-        r = row._asdict()
+    def _mfa(self, row: dict[str, Any]) -> MfaSettings:
+        r = dict(row)
         for name in _SEALED:
             if r[name] is not None:
                 r[name] = self._sealer.unseal_text(r[name], self._mfa_context(name, r["pool_id"], r["user_sub"]))

@@ -19,11 +19,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -48,7 +46,7 @@ from userpool.core.model import (
 )
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
-from userpool.store.sql._rows import _insert_ignore, _upsert, _values
+from userpool.store.sql._rows import Prepared, _insert_ignore, _upsert, _values
 from userpool.store.sql.admin_rows import AdminRows
 from userpool.store.sql.bulk_rows import BulkRows
 from userpool.store.sql.cache import ReadCache
@@ -65,20 +63,22 @@ _lk_all = _lk.alias("all_logins")
 _USER_WITH_KEYS = sa.select(_u, _lk_all.c.login_key.label("login_key_")).select_from(
     _u.outerjoin(_lk_all, sa.and_(_lk_all.c.pool_id == _u.c.pool_id, _lk_all.c.user_sub == _u.c.sub))
 )
-_USER_BY_SUB = _USER_WITH_KEYS.where(_u.c.pool_id == _b("pool_id"), _u.c.sub == _b("sub"))
-_USER_BY_LOGIN = _USER_WITH_KEYS.join_from(
-    _u, _lk, sa.and_(_lk.c.pool_id == _u.c.pool_id, _lk.c.user_sub == _u.c.sub)
-).where(_lk.c.pool_id == _b("pool_id"), _lk.c.login_key == _b("login_key"))
+_USER_BY_SUB = Prepared(_USER_WITH_KEYS.where(_u.c.pool_id == _b("pool_id"), _u.c.sub == _b("sub")))
+_USER_BY_LOGIN = Prepared(
+    _USER_WITH_KEYS.join_from(_u, _lk, sa.and_(_lk.c.pool_id == _u.c.pool_id, _lk.c.user_sub == _u.c.sub)).where(
+        _lk.c.pool_id == _b("pool_id"), _lk.c.login_key == _b("login_key")
+    )
+)
 _USER_KEYS = sa.select(_lk.c.login_key).where(_lk.c.pool_id == _b("pool_id"), _lk.c.user_sub == _b("sub"))
 _INSERT_USER = sa.insert(_u)
 _INSERT_LOGINS = sa.insert(_lk)
 _UPDATE_USER = sa.update(_u).where(
     _u.c.pool_id == _b("w_pool_id"), _u.c.sub == _b("w_sub"), _u.c.version == _b("w_version")
 )
-_CLIENT = sa.select(t.clients).where(t.clients.c.id == _b("id"))
-_TS_BY_ORIGIN = sa.select(t.token_sessions).where(t.token_sessions.c.origin_jti == _b("origin_jti"))
-_TS_BY_REFRESH = sa.select(t.token_sessions).where(t.token_sessions.c.refresh_hash == _b("refresh_hash"))
-_RT_BY_HASH = sa.select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == _b("token_hash"))
+_CLIENT = Prepared(sa.select(t.clients).where(t.clients.c.id == _b("id")))
+_TS_BY_ORIGIN = Prepared(sa.select(t.token_sessions).where(t.token_sessions.c.origin_jti == _b("origin_jti")))
+_TS_BY_REFRESH = Prepared(sa.select(t.token_sessions).where(t.token_sessions.c.refresh_hash == _b("refresh_hash")))
+_RT_BY_HASH = Prepared(sa.select(t.refresh_tokens).where(t.refresh_tokens.c.token_hash == _b("token_hash")))
 _RT_SUPERSEDE = (
     sa.update(t.refresh_tokens)
     .where(t.refresh_tokens.c.token_hash == _b("w_token_hash"), t.refresh_tokens.c.superseded_at.is_(None))
@@ -92,7 +92,10 @@ _CODE = (
     .where(t.codes.c.pool_id == _b("pool_id"), t.codes.c.user_sub == _b("user_sub"), t.codes.c.purpose == _b("purpose"))
     .with_for_update()
 )
-_DEVICE = sa.select(t.devices).where(t.devices.c.pool_id == _b("pool_id"), t.devices.c.key == _b("key"))
+_THROTTLE_WHERE = (t.throttles.c.pool_id == _b("pool_id"), t.throttles.c.key == _b("key"))
+_THROTTLE = Prepared(sa.select(t.throttles).where(*_THROTTLE_WHERE))
+_THROTTLE_LOCKED = sa.select(t.throttles).where(*_THROTTLE_WHERE).with_for_update()
+_DEVICE = Prepared(sa.select(t.devices).where(t.devices.c.pool_id == _b("pool_id"), t.devices.c.key == _b("key")))
 
 # Expired token families stay a day, so a refresh that comes just too late still finds its family.
 TOKEN_SESSION_GRACE = 86400.0
@@ -187,16 +190,20 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         hit, cached = self._cache.get(("client", client_id))
         if not hit:
             generation = self._cache.generation
-            row = self._conn.execute(_CLIENT, {"id": client_id}).first()
+            row = _CLIENT.first(self._conn, {"id": client_id})
             cached = None if row is None else self._client(row)
             self._cache.put(("client", client_id), cached, generation)
-        return None if cached is None else replace(cast(Client, cached))
+        if cached is None:
+            return None
+        copy = object.__new__(Client)  # a shallow copy (every field is immutable), without replace()'s cost
+        copy.__dict__.update(cast(Client, cached).__dict__)
+        return copy
 
     def list_clients(self, pool_id: str) -> Sequence[Client]:
         """The pool's clients, oldest first."""
         query = sa.select(t.clients).where(t.clients.c.pool_id == pool_id)
         rows = self._conn.execute(query.order_by(t.clients.c.created_at, t.clients.c.id))
-        return [self._client(row) for row in rows]
+        return [self._client(row._asdict()) for row in rows]
 
     def put_client(self, client: Client) -> None:
         """Insert, or replace every column of the client with this id."""
@@ -219,8 +226,7 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         self.wrote_cached = True
         self._cache.invalidate()
 
-    def _client(self, row: Row[Any]) -> Client:
-        r = row._asdict()
+    def _client(self, r: dict[str, Any]) -> Client:
         for name in _CLIENT_LISTS:
             r[name] = _tuple(r[name])
         if r["secret"] is not None:
@@ -254,11 +260,11 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
     # -- users -----------------------------------------------------------------------------------------
 
     def get_user(self, pool_id: str, sub: str) -> User | None:
-        return self._user(self._conn.execute(_USER_BY_SUB, {"pool_id": pool_id, "sub": sub}).all())
+        return self._user(_USER_BY_SUB.rows(self._conn, {"pool_id": pool_id, "sub": sub}))
 
     def find_user(self, pool_id: str, login_key: str) -> User | None:
         """The user who owns `login_key` (exactly as given: the core normalises keys) in the pool."""
-        return self._user(self._conn.execute(_USER_BY_LOGIN, {"pool_id": pool_id, "login_key": login_key}).all())
+        return self._user(_USER_BY_LOGIN.rows(self._conn, {"pool_id": pool_id, "login_key": login_key}))
 
     def insert_user(self, user: User) -> None:
         """Insert the user and one `user_logins` row per login key.
@@ -338,13 +344,13 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         if rows:
             self._conn.execute(_INSERT_LOGINS, rows)
 
-    def _user(self, rows: Sequence[Row[Any]]) -> User | None:
+    def _user(self, rows: Sequence[dict[str, Any]]) -> User | None:
         """The user from `_USER_WITH_KEYS` rows (one per login key, the same user columns in each)."""
         if not rows:
             return None
-        r = rows[0]._asdict()
+        r = dict(rows[0])
         del r["login_key_"]
-        return self._user_from(r, frozenset(row.login_key_ for row in rows if row.login_key_ is not None))
+        return self._user_from(r, frozenset(row["login_key_"] for row in rows if row["login_key_"] is not None))
 
     def _user_row(self, row: Row[Any]) -> User:
         """The user from a plain `users` row (listings); its login keys cost one more query."""
@@ -424,11 +430,11 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
             self._put(t.token_sessions, _values(session, scopes=_dumps(list(session.scopes))))
 
     def get_token_session(self, origin_jti: str) -> TokenSession | None:
-        return self._token_session(self._conn.execute(_TS_BY_ORIGIN, {"origin_jti": origin_jti}).first())
+        return self._token_session(_TS_BY_ORIGIN.first(self._conn, {"origin_jti": origin_jti}))
 
     def find_token_session(self, refresh_hash: str) -> TokenSession | None:
         """The family of this refresh token, revoked or expired ones included (the core checks both)."""
-        return self._token_session(self._conn.execute(_TS_BY_REFRESH, {"refresh_hash": refresh_hash}).first())
+        return self._token_session(_TS_BY_REFRESH.first(self._conn, {"refresh_hash": refresh_hash}))
 
     def revoke_token_session(self, origin_jti: str, at: float) -> None:
         """Mark the family revoked at `at`; a family revoked before keeps its first revocation time."""
@@ -463,10 +469,9 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
             found.append((session, session.created_at if last_active is None else float(last_active)))
         return found
 
-    def _token_session(self, row: Row[Any] | None) -> TokenSession | None:
-        if row is None:
+    def _token_session(self, r: dict[str, Any] | None) -> TokenSession | None:
+        if r is None:
             return None
-        r = row._asdict()
         return TokenSession(**{**r, "scopes": _tuple(r["scopes"])})
 
     # -- refresh tokens (rotation) ---------------------------------------------------------------------
@@ -478,8 +483,8 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
             raise StoreConflict("add_refresh_token: the token hash is taken")
 
     def find_refresh_token(self, token_hash: str) -> RefreshToken | None:
-        row = self._conn.execute(_RT_BY_HASH, {"token_hash": token_hash}).first()
-        return None if row is None else RefreshToken(**row._asdict())
+        row = _RT_BY_HASH.first(self._conn, {"token_hash": token_hash})
+        return None if row is None else RefreshToken(**row)
 
     def supersede_refresh_token(self, token_hash: str, at: float) -> bool:
         """Retire the token; True only for the one caller that retired it (two refreshes racing with one
@@ -494,7 +499,7 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         self._put(t.devices, _values(device, verifier=verifier))
 
     def get_device(self, pool_id: str, key: str) -> Device | None:
-        row = self._conn.execute(_DEVICE, {"pool_id": pool_id, "key": key}).first()
+        row = _DEVICE.first(self._conn, {"pool_id": pool_id, "key": key})
         return None if row is None else self._device(row)
 
     def list_devices(self, pool_id: str, user_sub: str) -> Sequence[Device]:
@@ -502,13 +507,12 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         d = t.devices
         used = sa.func.coalesce(d.c.last_authenticated_at, d.c.created_at)
         query = sa.select(d).where(d.c.pool_id == pool_id, d.c.user_sub == user_sub)
-        return [self._device(row) for row in self._conn.execute(query.order_by(used.desc(), d.c.key))]
+        return [self._device(row._asdict()) for row in self._conn.execute(query.order_by(used.desc(), d.c.key))]
 
     def delete_device(self, pool_id: str, key: str) -> None:
         self._execute(sa.delete(t.devices).where(t.devices.c.pool_id == pool_id, t.devices.c.key == key))
 
-    def _device(self, row: Row[Any]) -> Device:
-        r = row._asdict()
+    def _device(self, r: dict[str, Any]) -> Device:
         if r["verifier"] is not None:
             r["verifier"] = self._open(r["verifier"], f"devices.verifier/{r['pool_id']}/{r['key']}")
         return Device(**r)
@@ -608,16 +612,13 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         """The counter, or None. With `lock`, a missing row is first created empty (count 0) so that the
         row lock holds even for the first count: two processes counting the same key at once count one
         after the other instead of both writing 1."""
-        th = t.throttles
-        where = (th.c.pool_id == pool_id, th.c.key == key)
+        params = {"pool_id": pool_id, "key": key}
         if not lock:
-            row = self._one(sa.select(th).where(*where))
-            return None if row is None else Throttle(**row._asdict())
-        empty = {"pool_id": pool_id, "key": key, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
-        dialect = self._conn.dialect.name
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(th).values(empty)
-        self._execute(insert.on_conflict_do_nothing(index_elements=["pool_id", "key"]))
-        row = self._one(sa.select(th).where(*where).with_for_update())
+            found = _THROTTLE.first(self._conn, params)
+            return None if found is None else Throttle(**found)
+        empty = {**params, "count": 0.0, "stamp": 0.0, "until": 0.0, "expires_at": 0.0}
+        self._conn.execute(_insert_ignore(self._conn.dialect.name, t.throttles), empty).close()
+        row = self._conn.execute(_THROTTLE_LOCKED, params).first()
         return None if row is None else Throttle(**row._asdict())
 
     def put_throttle(self, throttle: Throttle) -> None:
