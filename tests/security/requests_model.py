@@ -60,7 +60,6 @@ def supported_actions() -> list[str]:
     return sorted(ACTIONS)
 
 
-
 def extension_actions() -> list[str]:
     return sorted(extensions.EXTENSIONS)
 

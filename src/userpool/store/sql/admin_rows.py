@@ -50,6 +50,8 @@ def search_statement(pool_id: str, query: UserQuery) -> sa.Select[Any]:
         value, sub = json.loads(query.after)
         stmt = stmt.where(sa.tuple_(s.c.value, s.c.user_sub) > sa.tuple_(sa.literal(value), sa.literal(sub)))
     return stmt.order_by(s.c.value, s.c.user_sub).limit(query.limit + 1)
+
+
 _g, _m = t.groups, t.group_members
 _USER_GROUPS = Prepared(
     sa.select(_g)
