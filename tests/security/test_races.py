@@ -250,10 +250,6 @@ def test_one_authorization_code_is_exchanged_once(pool: Pool) -> None:
 LOCKOUT = "Password attempts exceeded"
 
 
-@pytest.mark.skipif(
-    not any(LOCKOUT in p.read_text() for p in Path(__file__).parents[2].glob("src/userpool/core/**/*.py")),
-    reason="needs lockout from issue9-defences (not on this branch yet)",
-)
 def test_lockout_is_shared_by_both_processes(pool: Pool) -> None:
     """Cognito's lockout: after 5 failed sign-ins, even the right password is refused "Password attempts
     exceeded" for a while. Wrong passwords spread over both processes count together: a second process is no
