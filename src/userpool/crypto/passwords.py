@@ -8,12 +8,8 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import os
-import threading
 
-from argon2 import PasswordHasher as _Argon2
-from argon2 import Type
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-
+from userpool.crypto.argon2id import Argon2id, InvalidHashError, VerificationError, VerifyMismatchError
 from userpool.crypto.legacy_hashes import scheme_of
 
 OWASP_MEMORY_KIB = 19 * 1024
@@ -25,13 +21,13 @@ _M_ARENA_MAX = -8  # glibc's mallopt parameter
 def share_one_malloc_arena() -> bool:
     """Make every thread of this process allocate from one glibc malloc arena; call before threads start.
 
-    argon2id takes 19 MiB per hash with malloc and frees it after. glibc gives each thread its own arena
-    (up to 8 per core) and each arena keeps the freed block for its next hash, so a server whose 16 flow
-    threads each hashed once holds 16 x 19 MiB (measured: 355 MiB RSS after 160 hashes on 16 threads, two
-    at a time). With one arena the same block is reused by whichever thread hashes next: 83 MiB peak, 44 MiB
-    after. (Returning the block to the kernel after each hash instead, a fixed mmap threshold, costs 65%
-    more CPU per hash in page faults.) The other allocations do not suffer: the GIL serialises most of
-    them anyway. False where this is not glibc (nothing changed)."""
+    glibc gives each thread its own arena (up to 8 per core), and each arena keeps what was freed in it for
+    its own later use. When argon2id took its 19 MiB from malloc, a server whose 16 flow threads had each
+    hashed once held 16 x 19 MiB that way (measured: 355 MiB RSS). argon2id's memory now comes from buffers
+    of its own (`argon2id.py`), but large blocks still pass through malloc (an imported hash verified by
+    its library: scrypt, bcrypt, another argon2; big responses), and one arena shares what each frees with
+    every thread. The other allocations do not suffer: the GIL serialises most of them anyway. False where
+    this is not glibc (nothing changed)."""
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name)
@@ -50,34 +46,32 @@ class Argon2Hasher:
         time_cost: int = OWASP_TIME_COST,
         parallelism: int = OWASP_PARALLELISM,
     ) -> None:
-        self._ph = _Argon2(
+        # At most one hash per core at a time (`slots`): more only queue inside argon2 while each holds 19 MiB,
+        # so a burst of sign-ins would cost memory for no throughput. Each slot's 19 MiB is one buffer, kept
+        # (crypto/argon2id.py): a process holds at most cores x 19 MiB for argon2id, whatever the load.
+        self._ph = Argon2id(
             time_cost=time_cost,
             memory_cost=memory_cost,
             parallelism=parallelism,
             hash_len=32,
             salt_len=16,
-            type=Type.ID,
+            slots=os.cpu_count() or 1,
         )
-        # At most one hash per core at a time: more only queue inside argon2 while each holds 19 MiB, so a
-        # burst of sign-ins would cost memory (hundreds of MiB) for no throughput.
-        self._slots = threading.BoundedSemaphore(os.cpu_count() or 1)
         # Verified against for users who do not exist, so their answer costs the same time as a real one.
         self._dummy = self._ph.hash("userpool: no such user")
 
     def hash(self, password: str) -> str:
-        with self._slots:
-            return self._ph.hash(password)
+        return self._ph.hash(password)
 
     def verify(self, encoded: str, password: str) -> bool:
         if not encoded.startswith("$argon2id$"):
             legacy = scheme_of(encoded)
             if legacy is None:
                 return False
-            with self._slots:
+            with self._ph.slot():  # bcrypt, scrypt: memory- or CPU-hard too, so under the same bound
                 return legacy.verify(encoded, password)
         try:
-            with self._slots:
-                return self._ph.verify(encoded, password)
+            return self._ph.verify(encoded, password)
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             return False
 
