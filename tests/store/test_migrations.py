@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from typing import TYPE_CHECKING
 
 import pytest
@@ -13,7 +15,7 @@ from alembic.script import ScriptDirectory
 
 from userpool.core.store import UserQuery
 from userpool.store.sql import migrate, tables
-from userpool.store.sql.engine import alembic_config
+from userpool.store.sql.engine import alembic_config, head_revision
 from userpool.store.sql.tables import metadata
 
 from . import records as r
@@ -109,3 +111,19 @@ def test_codes_from_before_0004_start_with_a_full_send_bucket(backend: Backend) 
         assert tx.get_code(r.POOL, "sub-1", "sign_up") == r.code(
             "sub-1", "sign_up", send_count=3, window_started_at=r.T0 + 0.5
         )
+
+
+def test_head_is_read_from_the_files_as_alembic_reads_it() -> None:
+    """`migrate` skips alembic for a database at head; it must know head exactly as alembic does."""
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+def test_a_database_at_head_is_opened_without_alembic(backend: Backend) -> None:
+    backend.open()  # migrated (with alembic, in this process or an earlier one)
+    script = (
+        "import sys; from userpool.store.sql.engine import create_engine, migrate; "
+        f"migrate(create_engine({backend.url!r}{', schema=' + repr(backend.schema) if backend.schema else ''})); "
+        "print('alembic' in sys.modules)"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

@@ -16,8 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from userpool.core.attributes import mask
 from userpool.core.model import Message
 from userpool.courier.senders import DeliveryError, SenderSettingsError, is_loopback, reveal
@@ -51,6 +49,8 @@ class WebhookSmsSender:
         self._context = context or ssl.create_default_context()  # built once: loading the CAs costs
 
     def send(self, message: Message) -> None:
+        import httpx  # here: SMS are rare, and a server without an SMS webhook need not hold httpx in memory
+
         payload = {"to": message.to, "body": message.body, "purpose": message.purpose}
         try:
             # A client per message: SMS are rare, and nothing is left open between requests.

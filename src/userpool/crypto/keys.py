@@ -26,7 +26,6 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from joserfc.jwk import RSAKey
 
 from userpool.core.ports import InvalidToken, TokenUse
 
@@ -40,6 +39,11 @@ _SHA256 = hashes.SHA256()
 
 def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64_int(value: int) -> str:
+    """A JWK's integer (RFC 7518 §6.3.1): its big-endian bytes, as few as hold it, in base64url."""
+    return _b64(value.to_bytes((value.bit_length() + 7) // 8 or 1, "big"))
 
 
 def _unb64(segment: str) -> bytes:
@@ -91,7 +95,6 @@ class KeyRing:
 
     def __init__(self, keys: Iterable[tuple[str, str, str]], *, reload: KeySource | None = None) -> None:
         """keys: (kid, use, private_pem), retired keys first; the last key given per use signs."""
-        self._by_kid: dict[str, RSAKey] = {}  # for the JWKS
         self._private: dict[str, rsa.RSAPrivateKey] = {}
         self._public: dict[str, rsa.RSAPublicKey] = {}
         self._signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
@@ -101,13 +104,9 @@ class KeyRing:
         self._load(keys)
 
     def _load(self, keys: Iterable[tuple[str, str, str]]) -> None:
-        by_kid: dict[str, RSAKey] = {}
         private: dict[str, rsa.RSAPrivateKey] = {}
         signing: dict[str, tuple[bytes, rsa.RSAPrivateKey]] = {}
         for kid, use, pem in keys:
-            by_kid[kid] = self._by_kid.get(kid) or RSAKey.import_key(
-                pem, parameters={"kid": kid, "use": "sig", "alg": "RS256"}
-            )
             key = self._private.get(kid)
             if key is None:
                 loaded = serialization.load_pem_private_key(pem.encode(), password=None)
@@ -119,7 +118,7 @@ class KeyRing:
             signing[use] = (_b64(header).encode(), key)
         public = {kid: key.public_key() for kid, key in private.items()}
         # Swapped whole: readers see one set or the other.
-        self._by_kid, self._private, self._public, self._signing = by_kid, private, public, signing
+        self._private, self._public, self._signing = private, public, signing
 
     def _known(self, kid: str) -> rsa.RSAPublicKey | None:
         key = self._public.get(kid)
@@ -158,7 +157,16 @@ class KeyRing:
 
     def jwks(self) -> dict[str, list[dict[str, Any]]]:
         keys = []
-        for kid, key in sorted(self._by_kid.items()):  # a stable document, whatever order the store gives
-            public = key.as_dict(private=False)
-            keys.append({"alg": "RS256", "e": public["e"], "kid": kid, "kty": "RSA", "n": public["n"], "use": "sig"})
+        for kid, key in sorted(self._public.items()):  # a stable document, whatever order the store gives
+            numbers = key.public_numbers()
+            keys.append(
+                {
+                    "alg": "RS256",
+                    "e": _b64_int(numbers.e),
+                    "kid": kid,
+                    "kty": "RSA",
+                    "n": _b64_int(numbers.n),
+                    "use": "sig",
+                }
+            )
         return {"keys": keys}

@@ -13,7 +13,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from userpool.api.oauth import federation
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, with_query
 from userpool.core.flows import hosted
@@ -37,6 +36,8 @@ async def authorize(request: Request) -> Response:
     if provider == "COGNITO":  # Cognito's name for the pool's own sign-in page
         provider = ""
     if provider or identifier:
+        from userpool.api.oauth import federation  # only now: see api/oauth/__init__.py
+
         return await federation.start(request, req, provider=provider, identifier=identifier)
     try:
         issued = await run_flow(

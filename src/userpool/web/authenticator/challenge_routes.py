@@ -10,7 +10,6 @@ the browser back to /login.
 
 from __future__ import annotations
 
-import segno
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import Response
@@ -189,6 +188,8 @@ def _setup_page(
     issuer = (qr_options.totp_issuer if qr_options else None) or config.pool_id
     account = qr_options.totp_username if qr_options and qr_options.totp_username else state.account
     uri = hosted_sign_in.setup_uri(PageState(state.challenge, secret=state.secret, account=account), issuer)
+    import segno  # here: only the TOTP set-up page draws a QR code, and most servers never show it
+
     qr = Markup(segno.make(uri, error="m").svg_inline(scale=4, dark="#0d1a26")) if uri else ""  # noqa: S704
     fields = f.customise(config, "setup_totp", [f.code()])
     return render(
