@@ -13,7 +13,7 @@ import socket
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 import uvicorn
@@ -25,7 +25,6 @@ from userpool.cli import secret
 from userpool.cli.devloop import DevLoop, WatchFilter, prepare, watch_and_redeploy
 from userpool.cli.listen import listening_socket
 from userpool.cli.paths import SandboxPaths, default_identifier
-from userpool.cli.tls import LocalTls, local_tls
 from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
@@ -36,6 +35,9 @@ from userpool.server import build_app
 from userpool.service import UserPool
 from userpool.store import open_store
 from userpool.web import hosted_routes
+
+if TYPE_CHECKING:
+    from userpool.cli.tls import LocalTls
 
 DEFAULT_PORT = 7429
 IDENTIFIER = re.compile(r"^[a-zA-Z0-9-]{1,15}$")  # ampx sandbox's rule
@@ -157,7 +159,11 @@ def sandbox(
         console,
         _echo_message,
     )
-    certificate = local_tls(paths.state_dir, host) if tls else None
+    certificate = None
+    if tls:
+        from userpool.cli.tls import local_tls  # here: its X.509 machinery is for --tls only
+
+        certificate = local_tls(paths.state_dir, host)
     _serve(loop, sock, watched, WatchFilter(watched, exclude or [], written), paths, t0, certificate)
 
 

@@ -63,7 +63,8 @@ class _Buffer:
 
     def ready(self) -> _Buffer:
         if self._map is None:  # mapped on first use: a process that never hashes never holds it
-            self._map = mmap.mmap(-1, self.size)
+            # Private: a forked child gets its own copy, never memory another process is hashing in.
+            self._map = mmap.mmap(-1, self.size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
             self.pointer = ffi.cast("uint8_t *", ffi.from_buffer(self._map))
         return self
 
