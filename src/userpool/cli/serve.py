@@ -72,6 +72,7 @@ def serve(
             "USERPOOL_DATABASE_URL": database_url or "",
             "USERPOOL_ENDPOINT": endpoint or f"http://{host}:{port}",
             "USERPOOL_REGION": region,
+            "USERPOOL_WORKERS": str(workers),  # each worker hashes with its share of the cores
             "USERPOOL_TRUSTED_PROXIES": trusted_proxies,
             "USERPOOL_REDIS_URL": redis_url or "",
         }

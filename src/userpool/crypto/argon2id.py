@@ -72,13 +72,15 @@ class _Buffer:
     def ready(self) -> _Buffer:
         if self._map is None:  # mapped on first use: a process that never hashes never holds it
             self._map = mmap.mmap(-1, self.size + _HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-            advice = getattr(mmap, "MADV_HUGEPAGE", None)
-            if advice is not None:
-                self._map.madvise(advice)
             # A bare pointer (the temporary cdata holding the mapping's buffer goes away at once), so the mapping
             # can be closed; it lives as long as this object holds it.
             start = ffi.cast("uint8_t *", ffi.from_buffer(self._map))
-            self.pointer = start + (-int(ffi.cast("uintptr_t", start)) % _HUGE_PAGE)
+            offset = -int(ffi.cast("uintptr_t", start)) % _HUGE_PAGE
+            self.pointer = start + offset
+            advice = getattr(mmap, "MADV_HUGEPAGE", None)
+            whole = self.size - self.size % _HUGE_PAGE  # the tail in small pages: no huge page half used
+            if advice is not None and whole:
+                self._map.madvise(advice, offset, whole)
         return self
 
     def close(self) -> None:
