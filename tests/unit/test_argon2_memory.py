@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 from argon2 import PasswordHasher, Type
@@ -11,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.low_level import hash_secret
 
 from userpool.crypto.argon2id import Argon2id
-from userpool.crypto.passwords import Argon2Hasher
+from userpool.crypto.passwords import Argon2Hasher, hash_slots
 
 CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1, "hash_len": 32, "salt_len": 16}
 
@@ -115,3 +116,32 @@ def test_a_forked_child_hashes_in_its_own_copy_of_the_buffers() -> None:
     _, status = os.waitpid(pid, 0)
     assert ok
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_serve_workers_share_the_cores_out() -> None:
+    cores = os.cpu_count() or 1
+    assert hash_slots() == cores
+    assert hash_slots(2) == max(1, cores // 2)
+    assert hash_slots(10 * cores) == 1  # never none
+    assert Argon2Hasher(memory_cost=1024, time_cost=1, slots=1)._ph.mapped() == 1  # the dummy hash's buffer
+
+
+def test_a_freed_slot_goes_to_the_thread_that_waited_longest() -> None:
+    hasher = ours(slots=1)
+    order: list[int] = []
+
+    def take_turn(i: int) -> None:
+        with hasher.slot():
+            order.append(i)  # noted while holding the slot: the order the slot was handed out
+
+    threads = []
+    with hasher.slot():  # every slot busy: the threads below queue, one after the other
+        for i in range(5):
+            t = threading.Thread(target=take_turn, args=(i,))
+            t.start()
+            threads.append(t)
+            while hasher._slots.waiting() < i + 1:
+                time.sleep(0.001)
+    for t in threads:
+        t.join()
+    assert order == [0, 1, 2, 3, 4]

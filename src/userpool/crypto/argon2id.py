@@ -23,8 +23,8 @@ import base64
 import hmac
 import mmap
 import os
-import queue
 import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -90,6 +90,55 @@ class _Buffer:
             self._map = None
 
 
+class _Waiter:
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.buffer: _Buffer | None = None
+
+
+class _Slots:
+    """The free buffers, handed to waiting threads first come, first served.
+
+    A buffer given back goes straight to the thread that has waited longest, so the thread that gave it
+    cannot take it again at once while others wait (a semaphore or a queue lets it): under a burst of
+    sign-ins every one waits its turn, and none waits seconds while later ones pass."""
+
+    def __init__(self, buffers: list[_Buffer]) -> None:
+        self._free = list(buffers)
+        self._waiting: deque[_Waiter] = deque()
+        self._lock = threading.Lock()
+
+    def take(self) -> _Buffer:
+        with self._lock:
+            if self._free:
+                return self._free.pop()
+            waiter = _Waiter()
+            self._waiting.append(waiter)
+        try:
+            waiter.ready.wait()
+        except BaseException:  # interrupted (Ctrl+C in a command): leave the line, or pass on what came
+            with self._lock:
+                if waiter.buffer is None:
+                    self._waiting.remove(waiter)
+            if waiter.buffer is not None:
+                self.give(waiter.buffer)
+            raise
+        assert waiter.buffer is not None
+        return waiter.buffer
+
+    def give(self, buffer: _Buffer) -> None:
+        with self._lock:
+            if self._waiting:
+                waiter = self._waiting.popleft()
+                waiter.buffer = buffer
+                waiter.ready.set()
+            else:
+                self._free.append(buffer)
+
+    def waiting(self) -> int:
+        return len(self._waiting)
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -116,10 +165,8 @@ class Argon2id:
             type=Type.ID,
         )
         self._size = self._bytes_for(memory_cost, parallelism)
-        self._idle: queue.SimpleQueue[_Buffer] = queue.SimpleQueue()
         self._buffers = [_Buffer(self._size) for _ in range(slots)]
-        for buffer in self._buffers:
-            self._idle.put(buffer)
+        self._slots = _Slots(self._buffers)
 
     @staticmethod
     def _bytes_for(memory_cost: int, parallelism: int) -> int:
@@ -129,11 +176,11 @@ class Argon2id:
     @contextmanager
     def slot(self) -> Iterator[_Buffer]:
         """One of the slots (waiting while every one is hashing), for a hash here or any other memory-hard work."""
-        buffer = self._idle.get()
+        buffer = self._slots.take()
         try:
             yield buffer
         finally:
-            self._idle.put(buffer)
+            self._slots.give(buffer)
 
     def mapped(self) -> int:
         """How many buffers are mapped now (at most `slots`)."""
