@@ -28,6 +28,7 @@ from userpool.cli.paths import SandboxPaths, default_identifier
 from userpool.core.flows import access_keys
 from userpool.core.model import Message
 from userpool.courier import describe
+from userpool.crypto.passwords import Argon2Hasher
 from userpool.crypto.sealing import load_or_create_master_key, sandbox_sealer
 from userpool.definition import AuthDefinition, DefinitionError, load_definition
 from userpool.outputs import DEFAULT_FORMAT, DEFAULT_VERSION, FORMATS, VERSIONS, build_outputs, filename, write_outputs
@@ -131,8 +132,10 @@ def sandbox(
     master_key = load_or_create_master_key(paths.master_key)
     store = open_store(paths.database_url, sandbox_sealer(paths.master_key))
     try:
+        # One password hash at a time: a sandbox serves one developer, and each slot is 19 MiB kept.
+        hasher = Argon2Hasher(slots=1)
         pool, deployment = open_pool(
-            store, defn, endpoint=endpoint, master_key=master_key, courier=courier, secrets=secrets
+            store, defn, endpoint=endpoint, master_key=master_key, courier=courier, secrets=secrets, hasher=hasher
         )
     except DefinitionError as err:
         store.close()
