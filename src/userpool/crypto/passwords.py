@@ -41,8 +41,8 @@ def hash_slots(processes: int = 1) -> int:
 
     One hash per core keeps every core busy; more only wait inside argon2 holding 19 MiB each. Two `serve`
     workers on two cores take one each: when one has two sign-ins and the other none, one waits ~25 ms while
-    a core has other work; in return each worker holds 19 MiB less (measured under load: 150 MiB peak with
-    two each, on PostgreSQL)."""
+    a core has other work; in return each worker holds 19 MiB less (measured with `bench.cpu`, 2 workers on
+    PostgreSQL: a worker's peak 150 MiB with two slots each, 130 MiB with one)."""
     return max(1, (os.cpu_count() or 1) // max(1, processes))
 
 
