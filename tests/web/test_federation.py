@@ -30,7 +30,7 @@ from tests.web.federation_support import (
     upstreams,
 )
 from userpool.core.errors import CognitoError
-from userpool.core.flows import account, recovery
+from userpool.core.flows import account, admin, recovery, sign_up
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
 from userpool.federation.apple import client_secret_jwt
@@ -384,3 +384,32 @@ def test_the_pre_sign_up_trigger_sees_the_first_sign_in_and_may_refuse_it(tmp_pa
         _sign_in(fed, idps[0], "g-201", identity_provider="Google")
         _sign_in(fed, idps[0], "g-201", identity_provider="Google")  # a later sign-in creates nobody
         assert seen == ["PreSignUp_ExternalProvider", "PreSignUp_ExternalProvider"]
+
+
+def test_in_a_username_pool_a_providers_prefix_is_not_given_to_native_users(
+    tmp_path: Path, idps: list[Upstream]
+) -> None:
+    key = apple_key_pem()
+    login = {"username": True, "email": True}
+    with fed_pool(tmp_path, providers(*idps, apple_key=key), {**SECRETS, "APPLE_KEY": key}, login) as fed:
+        client = fed.pool.default_client_id
+        for squat in ("Google_g-7", "google_g-7", "CORP_x"):
+            with pytest.raises(CognitoError) as refused:
+                fed.pool.run(
+                    sign_up.sign_up, client_id=client, username=squat, password="Corr3ct-Horse!",
+                    attributes={"email": "sq@example.com"},
+                )  # fmt: skip
+            assert refused.value.code == "InvalidParameterException" and "Username cannot start with" in (
+                refused.value.message
+            )
+        with pytest.raises(CognitoError) as invited:  # nor by an administrator
+            fed.pool.run(admin.create_user, username="Google_g-9", attributes={}, message_action="SUPPRESS")
+        assert invited.value.code == "InvalidParameterException"
+        ok = fed.pool.run(
+            sign_up.sign_up, client_id=client, username="Googler", password="Corr3ct-Horse!",
+            attributes={"email": "gg@example.com"},
+        )  # fmt: skip
+        assert ok.user_sub
+        idps[0].set_user("g-7", {"email": "g7@gmail.example", "email_verified": True})
+        tokens = _sign_in(fed, idps[0], "g-7", identity_provider="Google")
+        assert fed.claims(str(tokens["id_token"]))["cognito:username"] == "Google_g-7"
