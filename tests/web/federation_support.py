@@ -125,6 +125,7 @@ def providers(a: Upstream, b: Upstream, *, apple_key: str, **extra: Any) -> dict
             "key_id": "KEY1234567",
             "private_key": secret("APPLE_KEY"),
             "scopes": ["openid", "email", "name"],
+            "attribute_mapping": {"given_name": "firstName", "family_name": "lastName"},  # Cognito's Apple names
             "issuer_url": a.url,
             "endpoints": ends(a),
         },

@@ -34,6 +34,7 @@ from userpool.core.flows import account, admin, recovery, sign_up
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
 from userpool.federation.apple import client_secret_jwt
+from userpool.federation.apple import first_sign_in_profile as apple_profile
 
 
 @pytest.fixture(scope="module")
@@ -325,12 +326,36 @@ def test_apples_form_post_comes_back_by_get_where_the_browser_cookie_binds_it(
     location = idps[0].approve(out.headers["location"], "apple-9")  # the mock answers by query: post it
     jar = dict(fed.http.cookies)
     fed.http.cookies.clear()  # a cross-site POST: the browser sends no SameSite=Lax cookie
-    posted = fed.http.post("/oauth2/idpresponse", data={**query_of(location), "user": '{"name":{"firstName":"Q"}}'})
+    user = '{"name":{"firstName":"Quinn","lastName":"Uy"},"email":"not-this@example.com"}'  # first sign-in only
+    posted = fed.http.post("/oauth2/idpresponse", data={**query_of(location), "user": user})
     fed.http.cookies.update(jar)
     assert posted.status_code == 303
     assert posted.headers["location"].startswith("/oauth2/idpresponse?") and "user=" not in posted.headers["location"]
+    again = fed.http.post("/oauth2/idpresponse", data=query_of(location))  # the state is spent: no second use
+    assert again.status_code == 400
     claims = fed.claims(str(fed.tokens(fed.back(ENDPOINT + posted.headers["location"]), pkce)["id_token"]))
     assert claims["cognito:username"] == "SignInWithApple_apple-9" and claims["email_verified"] is True
+    # the name Apple shares once is kept (mapped as in Cognito); the email is the ID token's, never the form's
+    assert (claims["given_name"], claims["family_name"], claims["email"]) == ("Quinn", "Uy", "qu@privaterelay.example")
+
+
+def test_an_apple_form_post_from_another_browser_signs_nobody_in(fed: FedPool, idps: list[Upstream]) -> None:
+    idps[0].set_user("apple-10", {"email": "x@privaterelay.example", "email_verified": "true"})
+    out = fed.authorize(Pkce.new(), identity_provider="SignInWithApple")
+    location = idps[0].approve(out.headers["location"], "apple-10")
+    fed.http.cookies.clear()  # the POST is cross-site, and the GET after it comes from a browser that never left
+    posted = fed.http.post("/oauth2/idpresponse", data=query_of(location))
+    assert posted.status_code == 303
+    back = fed.http.get(posted.headers["location"])
+    assert back.status_code == 400 and "location" not in back.headers
+
+
+def test_apples_user_field_gives_only_a_name() -> None:
+    assert apple_profile('{"name":{"firstName":" Ada ","lastName":"King"},"email":"a@b.c"}') == {
+        "firstName": "Ada", "lastName": "King", "name": "Ada King",
+    }  # fmt: skip
+    for junk in ("", "null", "[]", '{"name":"Ada"}', '{"name":{"firstName":7}}', "{", "x" * 5000):
+        assert apple_profile(junk) == {}
 
 
 def test_apples_client_secret_is_an_es256_jwt_from_team_key_and_services_id() -> None:
