@@ -411,6 +411,33 @@ def test_the_pre_sign_up_trigger_sees_the_first_sign_in_and_may_refuse_it(tmp_pa
         assert seen == ["PreSignUp_ExternalProvider", "PreSignUp_ExternalProvider"]
 
 
+def test_post_confirmation_runs_once_on_the_first_sign_in_and_may_refuse_it(
+    tmp_path: Path, idps: list[Upstream]
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def post_confirmation(event: dict[str, Any]) -> dict[str, Any]:
+        seen.append((event["triggerSource"], event["userName"]))
+        if event["request"]["userAttributes"].get("email", "").endswith("@refused.example"):
+            raise ValueError("No accounts for refused.example.")
+        return event
+
+    key = apple_key_pem()
+    external = providers(*idps, apple_key=key)
+    hooks = {"post_confirmation": post_confirmation}
+    with fed_pool(tmp_path, external, {**SECRETS, "APPLE_KEY": key}, triggers=hooks) as fed:
+        idps[0].set_user("g-300", {"email": "uv@open.example"})
+        _sign_in(fed, idps[0], "g-300", identity_provider="Google")
+        _sign_in(fed, idps[0], "g-300", identity_provider="Google")  # not again on a later sign-in
+        assert seen == [("PostConfirmation_ConfirmSignUp", "Google_g-300")]
+        idps[0].set_user("g-301", {"email": "wx@refused.example"})
+        out = fed.authorize(Pkce.new(), identity_provider="Google")
+        back = fed.back(idps[0].approve(out.headers["location"], "g-301"))
+        assert query_of(back.headers["location"])["error"] == "access_denied"
+        with fed.pool.store.begin() as tx:  # the refused first sign-in left no user behind
+            assert tx.find_user(fed.pool.config.pool_id, "identity:Google:g-301") is None
+
+
 def test_in_a_username_pool_a_providers_prefix_is_not_given_to_native_users(
     tmp_path: Path, idps: list[Upstream]
 ) -> None:
