@@ -12,7 +12,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle, SignInEvent
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, SignInEvent
 from userpool.core.model import (
     AccessKey,
     AuthorizationCode,
@@ -229,7 +229,7 @@ class Tx(Protocol):
     def add_sign_in_event(self, event: SignInEvent, *, keep: int = 20) -> None: ...
     def list_sign_in_events(self, pool_id: str, user_sub: str, *, limit: int = 20) -> Sequence[SignInEvent]: ...
 
-    # the web console: operators (store-wide; `totp_secret` sealed), their sessions, the sign-in throttle
+    # the web console: operators (store-wide; `totp_secret` sealed) and their sessions
     def get_console_admin(self, name: str) -> ConsoleAdmin | None: ...
     def put_console_admin(self, admin: ConsoleAdmin) -> None: ...  # insert or update all but totp_last_step
     def list_console_admins(self) -> Sequence[ConsoleAdmin]: ...  # by name
@@ -238,8 +238,6 @@ class Tx(Protocol):
     def get_console_session(self, id_hash: str) -> ConsoleSession | None: ...
     def delete_console_session(self, id_hash: str) -> None: ...
     def delete_admin_console_sessions(self, name: str) -> int: ...
-    def get_console_throttle(self, key_hash: str) -> ConsoleThrottle | None: ...
-    def put_console_throttle(self, throttle: ConsoleThrottle) -> None: ...  # insert or update
 
     # the audit log of console changes, newest first; `before_id` pages back
     def add_audit(self, entry: AuditEntry) -> int: ...
