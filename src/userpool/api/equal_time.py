@@ -6,7 +6,10 @@ honestly is the known path's other work: loading and unsealing a verifier, issui
 recording and delivering its message (with SMTP, a network round trip), counting a wrong code. So the
 async layers hold the answer back instead: each kind of request (an action, an auth flow, a hosted form)
 has a floor per pool and process, and its answer — success or error alike — leaves no sooner than the
-floor after the flow started, by `await asyncio.sleep`, so no worker thread waits for the padding.
+floor after the flow started. The request waits for that on the event loop, so no worker thread waits for
+the padding; one timer thread per process wakes every waiting request at its deadline (`_Timer`: the
+loop's own timers round each wait up to a whole millisecond from whenever the loop asks, and that rounding
+would carry the sub-millisecond part of the flow's own duration into the answer time).
 
 The floor (`Floor`) is a peak-hold: each natural duration times `MARGIN` raises it when higher, and it
 then halves every `HALF_LIFE` seconds, never below `MINIMUM` nor above `MAXIMUM`. Known and unknown names
@@ -26,6 +29,9 @@ process, before its first known-path request, one name per action. Natural durat
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import heapq
+import itertools
 import math
 import threading
 import time
@@ -160,37 +166,90 @@ def api_key(action: str, body: dict[str, Any]) -> str | None:
     return action if action in NAMING_ACTIONS else None
 
 
+class _Timer:
+    """Wakes waiting requests at their deadlines (`time.perf_counter` seconds), to the microsecond, from one
+    daemon thread per process, started on first use (again in a forked child)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._due: list[tuple[float, int, Callable[[], object]]] = []  # a heap, soonest first
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def at(self, deadline: float, wake: Callable[[], object]) -> None:
+        with self._cond:
+            heapq.heappush(self._due, (deadline, next(self._order), wake))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="userpool-equal-time", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._due:
+                    self._cond.wait()
+                    continue
+                deadline, _, wake = self._due[0]
+                left = deadline - time.perf_counter()
+                if left > 0:
+                    self._cond.wait(left)
+                    continue
+                heapq.heappop(self._due)
+                with contextlib.suppress(RuntimeError):  # its event loop has closed: nobody waits any more
+                    wake()
+
+
+_TIMER = _Timer()
+
+
+def _done(future: asyncio.Future[None]) -> None:
+    if not future.done():  # cancelled meanwhile
+        future.set_result(None)
+
+
+async def wait_until(deadline: float) -> None:
+    """Return at `deadline` (`time.perf_counter` seconds), without holding a thread or the loop."""
+    if deadline <= time.perf_counter():
+        return
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    _TIMER.at(deadline, lambda: loop.call_soon_threadsafe(_done, future))
+    await future
+
+
 class _Watch:
+    started = 0.0
     elapsed = 0.0
     hides = True
 
 
 async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
     """`fn(*args, **kwargs)` on a worker thread; its answer or error, if `client_id` hides users, not
-    before `key`'s floor. Cancellation is not padded (nobody is waiting for the answer)."""
+    before `key`'s floor has passed since it started. Cancellation is not held (nobody waits for it)."""
     equal = for_pool(pool)
     floor = equal.floor(key)
     watch = _Watch()
 
     def work() -> R:
-        start = time.perf_counter()
+        watch.started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            watch.elapsed = time.perf_counter() - start
+            watch.elapsed = time.perf_counter() - watch.started
             watch.hides = equal.hides(client_id)  # after the clock stopped: the same for every name
 
     try:
         result = await run_sync(work)
     except Exception:
-        await _pad(floor, watch)
+        await _hold(floor, watch)
         raise
-    await _pad(floor, watch)
+    await _hold(floor, watch)
     return result
 
 
-async def _pad(floor: Floor, watch: _Watch) -> None:
+async def _hold(floor: Floor, watch: _Watch) -> None:
     target = floor.value()  # before this request's own duration can raise it
     floor.observe(watch.elapsed)
-    if watch.hides and target > watch.elapsed:
-        await asyncio.sleep(target - watch.elapsed)
+    if watch.hides:
+        await wait_until(watch.started + target)
