@@ -234,3 +234,13 @@ def test_padding_holds_no_thread(harness: PoolHarness, monkeypatch: pytest.Monke
     answered = [i for i, e in enumerate(events) if e.startswith("answered")]
     assert len(ran) == len(answered) == 50
     assert max(ran) < min(answered), events
+
+
+def test_the_flows_own_arguments_pass_through(harness: PoolHarness, sleeps: list[float]) -> None:
+    """The hosted forms' flows take `client_id` too: it must reach the flow, not collide with run's own."""
+
+    def flow(*, client_id: str, username: str) -> str:
+        return f"{client_id}/{username}"
+
+    held = equal_time.run(harness.pool, "test", harness.client_id, flow, client_id="c", username="u")
+    assert asyncio.run(held) == "c/u"

@@ -224,7 +224,7 @@ class _Watch:
     hides = True
 
 
-async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """`fn(*args, **kwargs)` on a worker thread; its answer or error, if `client_id` hides users, not
     before `key`'s floor has passed since it started. Cancellation is not held (nobody waits for it)."""
     equal = for_pool(pool)
