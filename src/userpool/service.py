@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
-from userpool.core import rate_limits
+from userpool.core import audit, rate_limits
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx, Origin
 from userpool.core.errors import CognitoError, StoreBusy, StoreRetry, TooManyRequestsException
@@ -29,6 +29,11 @@ from userpool.courier import Courier
 # Where the current request came from: set by the server's middleware (server.py), read into each Ctx.
 # A context variable, so it follows the request onto the worker thread that runs the flow.
 ORIGIN: ContextVar[Origin] = ContextVar("userpool_origin", default=Origin())  # noqa: B039 - frozen, shared
+
+# The audit entry for the change the current admin request makes (set by the signed admin API and the CLI
+# around the one flow that makes it; the console passes its entries explicitly): written by `audit.audited`
+# in that flow's unit of work, so a change that commits has its entry and a refused one has none.
+AUDIT: ContextVar[audit.Audit | None] = ContextVar("userpool_audit", default=None)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -92,8 +97,12 @@ class UserPool:
                 origin=ORIGIN.get(),
                 shared=self.counters,
             )
+            entry = AUDIT.get()
             try:
-                result = flow(ctx, *args, **kwargs)
+                if entry is None:
+                    result = flow(ctx, *args, **kwargs)
+                else:
+                    result = audit.audited(ctx, entry, flow, *args, **kwargs)
             except CognitoError as err:
                 if not err.keep_writes:
                     raise

@@ -16,9 +16,8 @@ from starlette.responses import Response
 
 from userpool.api import equal_time
 from userpool.api.client_address import client_address
-from userpool.api.cognito import extensions, shapes
+from userpool.api.cognito import admin_actions, extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
-from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
 from userpool.api.threads import run_sync
 from userpool.core import rate_limits
 from userpool.core.errors import (
@@ -30,13 +29,13 @@ from userpool.core.errors import (
 )
 from userpool.core.flows import access_keys
 from userpool.core.sigv4 import SignedRequest
-from userpool.service import UserPool
+from userpool.service import AUDIT, UserPool
 
 log = logging.getLogger("userpool.api")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
-HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
+HANDLERS = {**ACTIONS, **admin_actions.ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
 
 # The actions each per-address rate limit counts (core/rate_limits.py); the others are not limited by address.
@@ -112,10 +111,12 @@ async def handle(request: Request) -> Response:
         action = target[len(TARGET_PREFIX) :]
         if action not in shapes.operations():
             raise UnknownOperationException(f"Unknown operation {action}")
+        actor = ""
         if shapes.signed(action):  # the admin side: a SigV4 signature by an enabled access key
             raw = await request.body()
             signed = _signed_request(request, raw)
-            await run_sync(pool.run, access_keys.authenticate, request=signed)
+            key = await run_sync(pool.run, access_keys.authenticate, request=signed)
+            actor = f"access-key:{key.id}"
         handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
@@ -124,11 +125,15 @@ async def handle(request: Request) -> Response:
         if limited is not None:  # before validation: malformed requests spend tokens too
             await run_sync(pool.limit, limited, client_address(request))
         shapes.validate(action, body)
-        hold = equal_time.api_key(action, body)
-        if hold is not None:  # names a user: no sooner than the known path would answer (api/equal_time.py)
-            result = await equal_time.run(pool, hold, str(body.get("ClientId", "")), handler, pool, body)
-        else:
-            result = await run_sync(handler, pool, body)
+        audited = AUDIT.set(admin_actions.audit_entry(action, body, actor) if actor else None)
+        try:
+            hold = equal_time.api_key(action, body)
+            if hold is not None:  # names a user: no sooner than the known path would answer (api/equal_time.py)
+                result = await equal_time.run(pool, hold, str(body.get("ClientId", "")), handler, pool, body)
+            else:
+                result = await run_sync(handler, pool, body)
+        finally:
+            AUDIT.reset(audited)
         return _response(200, result, request_id)
     except CognitoError as err:
         return error_response(err, request_id)

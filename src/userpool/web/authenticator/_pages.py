@@ -86,6 +86,7 @@ async def read_checked_form(request: Request) -> dict[str, str] | Response:
 RATE_LIMITED: dict[Callable[..., object], str] = {
     hosted_sign_in.sign_in: rate_limits.SIGN_IN,
     hosted_sign_in.answer: rate_limits.SIGN_IN,
+    hosted_sign_in.verify_totp: rate_limits.SIGN_IN,  # a TOTP code being set up is a guess like any other
     hosted.sign_up: rate_limits.SIGN_UP,
     hosted.confirm_sign_up: rate_limits.SIGN_UP,
     hosted.resend_code: rate_limits.CODE_SEND,
