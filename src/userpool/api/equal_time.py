@@ -6,7 +6,7 @@ honestly is the known path's other work: loading and unsealing a verifier, issui
 recording and delivering its message (with SMTP, a network round trip), counting a wrong code. So the
 async layers hold the answer back instead: each kind of request (an action, an auth flow, a hosted form)
 has a floor per pool and process, and its answer — success or error alike — leaves no sooner than the
-floor after the flow started. The request waits for that on the event loop, so no worker thread waits for
+floor after the request arrived. The request waits for that on the event loop, so no worker thread waits for
 the padding; one timer thread per process wakes every waiting request at its deadline (`_Timer`: the
 loop's own timers round each wait up to a whole millisecond from whenever the loop asks, and that rounding
 would carry the sub-millisecond part of the flow's own duration into the answer time).
@@ -14,8 +14,9 @@ would carry the sub-millisecond part of the flow's own duration into the answer 
 The floor (`Floor`) is a peak-hold: each natural duration times `MARGIN` raises it when higher, and it
 then halves every `HALF_LIFE` seconds, never below `MINIMUM` nor above `MAXIMUM`. Known and unknown names
 alike take max(natural, floor); as long as the known path has been seen within a few half-lives, both are
-the floor. The time is the flow's own, on its worker thread: waiting for a thread (load) is the same for
-every name and is not counted, so a busy server does not raise every floor to its queueing peaks.
+the floor. The time counts from the request's arrival (parsing, the rate-limit hop, waiting for a worker
+thread, the flow, its commit and delivery), so the noise of every step before the answer is under the floor
+too, not only the flow's; the price is that a busy server's queueing peaks raise the floors.
 
 Residual leak (docs/security-defences.md): a floor learns the known path's cost from known-path requests.
 An attacker who sends only unknown names while nobody else uses that action on that process watches the
@@ -219,37 +220,38 @@ async def wait_until(deadline: float) -> None:
 
 
 class _Watch:
-    started = 0.0
-    elapsed = 0.0
+    took = 0.0  # seconds from the request's arrival to the flow's end
     hides = True
 
 
-async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+async def run(
+    pool: UserPool, key: str, client_id: str, arrived: float, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
+) -> R:
     """`fn(*args, **kwargs)` on a worker thread; its answer or error, if `client_id` hides users, not
-    before `key`'s floor has passed since it started. Cancellation is not held (nobody waits for it)."""
+    before `key`'s floor has passed since `arrived` (`time.perf_counter()` when the request came in).
+    Cancellation is not held (nobody waits for it)."""
     equal = for_pool(pool)
     floor = equal.floor(key)
     watch = _Watch()
 
     def work() -> R:
-        watch.started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            watch.elapsed = time.perf_counter() - watch.started
+            watch.took = time.perf_counter() - arrived
             watch.hides = equal.hides(client_id)  # after the clock stopped: the same for every name
 
     try:
         result = await run_sync(work)
     except Exception:
-        await _hold(floor, watch)
+        await _hold(floor, watch, arrived)
         raise
-    await _hold(floor, watch)
+    await _hold(floor, watch, arrived)
     return result
 
 
-async def _hold(floor: Floor, watch: _Watch) -> None:
+async def _hold(floor: Floor, watch: _Watch, arrived: float) -> None:
     target = floor.value()  # before this request's own duration can raise it
-    floor.observe(watch.elapsed)
+    floor.observe(watch.took)
     if watch.hides:
-        await wait_until(watch.started + target)
+        await wait_until(arrived + target)

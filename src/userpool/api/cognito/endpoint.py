@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -97,6 +98,7 @@ def _signed_request(request: Request, body: bytes) -> SignedRequest:
 
 async def handle(request: Request) -> Response:
     pool: UserPool = request.app.state.pool
+    arrived = time.perf_counter()  # an answer that names a user is held from here (api/equal_time.py)
     request_id = str(uuid.uuid4())
     try:
         target = request.headers.get("x-amz-target", "")
@@ -129,7 +131,8 @@ async def handle(request: Request) -> Response:
         try:
             hold = equal_time.api_key(action, body)
             if hold is not None:  # names a user: no sooner than the known path would answer (api/equal_time.py)
-                result = await equal_time.run(pool, hold, str(body.get("ClientId", "")), handler, pool, body)
+                client_id = str(body.get("ClientId", ""))
+                result = await equal_time.run(pool, hold, client_id, arrived, handler, pool, body)
             else:
                 result = await run_sync(handler, pool, body)
         finally:
