@@ -35,6 +35,10 @@ ORIGIN: ContextVar[Origin] = ContextVar("userpool_origin", default=Origin())  # 
 # in that flow's unit of work, so a change that commits has its entry and a refused one has none.
 AUDIT: ContextVar[audit.Audit | None] = ContextVar("userpool_audit", default=None)
 
+# Whether a flow run in this context found a user by a name it was given (`Ctx.found_named_user`): set by
+# `UserPool.run` whether the flow answered or refused, read by the equal-time floors (api/equal_time.py).
+FOUND_NAMED_USER: ContextVar[bool] = ContextVar("userpool_found_named_user", default=False)
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -99,10 +103,14 @@ class UserPool:
             )
             entry = AUDIT.get()
             try:
-                if entry is None:
-                    result = flow(ctx, *args, **kwargs)
-                else:
-                    result = audit.audited(ctx, entry, flow, *args, **kwargs)
+                try:
+                    if entry is None:
+                        result = flow(ctx, *args, **kwargs)
+                    else:
+                        result = audit.audited(ctx, entry, flow, *args, **kwargs)
+                finally:
+                    if ctx.found_named_user:
+                        FOUND_NAMED_USER.set(True)
             except CognitoError as err:
                 if not err.keep_writes:
                     raise

@@ -1,4 +1,4 @@
-"""The equal-time floor (api/equal_time.py): how it rises, holds and decays, which requests it holds back,
+"""The equal-time floor (api/equal_time.py): what it learns from and forgets, which requests it holds back,
 and that holding an answer back never holds a worker thread. No timed assertions: the clock is injected,
 and the padding is read from the sleeps asked for, not measured."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,6 +17,7 @@ from tests.support.pool import PoolHarness
 from userpool.api import equal_time, threads
 from userpool.api.equal_time import Floor
 from userpool.core.errors import NotAuthorizedException
+from userpool.core.identity import find_user
 
 
 class Clock:
@@ -28,72 +29,62 @@ class Clock:
 
 
 def floor(clock: Clock, **settings: float) -> Floor:
-    return Floor(**{"minimum": 0.01, "maximum": 3.0, "margin": 1.25, "half_life": 100.0, **settings}, clock=clock)
+    options: dict[str, Any] = {"minimum": 0.01, "maximum": 3.0, "margin": 1.25, "window": 4, "age": 100.0}
+    return Floor(**{**options, **settings}, clock=clock)
 
 
 def test_a_fresh_floor_is_the_minimum() -> None:
     assert floor(Clock()).value() == 0.01
 
 
-def test_a_duration_raises_the_floor_by_the_margin() -> None:
+def test_a_known_answer_raises_the_floor_by_the_margin() -> None:
     f = floor(Clock())
     f.observe(0.2)
     assert f.value() == pytest.approx(0.25)
 
 
-def test_the_floor_holds_its_peak_against_shorter_durations() -> None:
+def test_the_floor_is_the_slowest_recent_known_answer() -> None:
     clock = Clock()
     f = floor(clock)
+    for seconds in (0.1, 0.4, 0.2):
+        f.observe(seconds)
+        clock.t += 1
+    assert f.value() == pytest.approx(0.5)
+
+
+def test_a_peak_stops_holding_after_a_window_of_quicker_answers() -> None:
+    clock = Clock()
+    f = floor(clock)
+    f.observe(0.8)  # a load peak
+    for _ in range(3):
+        f.observe(0.1)
+    assert f.value() == pytest.approx(1.0)  # still in the window (4)
+    f.observe(0.1)
+    assert f.value() == pytest.approx(0.125)
+
+
+def test_old_answers_stop_counting_but_the_newest_always_counts() -> None:
+    clock = Clock()
+    f = floor(clock)
+    f.observe(0.8)
+    clock.t += 60
     f.observe(0.2)
-    for _ in range(1000):  # an attacker's unknown names: cheap, many, at once
-        f.observe(0.02)
+    clock.t += 50  # the 0.8 is 110 s old now: past the age (100 s)
+    assert f.value() == pytest.approx(0.25)
+    clock.t += 10_000  # nothing recent at all: the newest still holds, so a quiet spell opens no gap
     assert f.value() == pytest.approx(0.25)
 
 
-def test_the_floor_halves_each_half_life() -> None:
-    clock = Clock()
-    f = floor(clock)
-    f.observe(0.2)
-    clock.t += 100.0
-    assert f.value() == pytest.approx(0.125)
-    clock.t += 100.0
-    assert f.value() == pytest.approx(0.0625)
-
-
-def test_short_durations_do_not_stop_the_decay_but_catch_it() -> None:
-    clock = Clock()
-    f = floor(clock)
-    f.observe(0.2)
-    clock.t += 200.0  # 0.0625 now
-    f.observe(0.02)  # 0.025 < 0.0625: no change
-    assert f.value() == pytest.approx(0.0625)
-    f.observe(0.1)  # 0.125 > 0.0625: the new peak
-    assert f.value() == pytest.approx(0.125)
-
-
 def test_the_floor_never_falls_below_the_minimum() -> None:
-    clock = Clock()
-    f = floor(clock)
-    f.observe(0.2)
-    clock.t += 100_000.0
+    f = floor(Clock())
+    f.observe(0.001)
     assert f.value() == 0.01
 
 
 def test_the_floor_never_rises_above_the_maximum() -> None:
-    clock = Clock()
-    f = floor(clock)
+    f = floor(Clock())
     f.observe(60.0)  # a mail server that timed out
     assert f.value() == 3.0
-    clock.t += 100.0
-    assert f.value() == pytest.approx(1.5)  # and it decays from the cap, not from a minute
-
-
-def test_a_clock_that_steps_back_does_not_raise_the_floor() -> None:
-    clock = Clock()
-    f = floor(clock)
-    f.observe(0.2)
-    clock.t -= 50.0
-    assert f.value() == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(
@@ -194,9 +185,26 @@ def test_clients_that_show_existence_are_not_held(harness: PoolHarness, sleeps: 
     assert sleeps == []
 
 
-def test_every_held_duration_feeds_the_floor(harness: PoolHarness, sleeps: list[float]) -> None:
+def _found_user(h: PoolHarness, name: str) -> Callable[[], str]:
+    def flow() -> str:
+        h.pool.run(lambda ctx: find_user(ctx, name))  # a flow that looks the name up, as the naming flows do
+        return "done"
+
+    return flow
+
+
+def test_only_answers_about_existing_users_feed_the_floor(harness: PoolHarness, sleeps: list[float]) -> None:
     equal_time.for_pool(harness.pool).floors["test"] = f = Floor(minimum=0.0)
-    _held(harness, _legacy_client(harness))  # not held, still a natural duration of the action
+    email = f"known-{time.time_ns()}@example.com"
+    harness.confirmed_user(email)
+
+    def held(flow: Callable[[], str], client_id: str) -> None:
+        asyncio.run(equal_time.run(harness.pool, "test", client_id, time.perf_counter(), flow))
+
+    for _ in range(20):  # an attacker's probes of names no user has: the floor learns nothing from them
+        held(_found_user(harness, "nobody@example.com"), harness.client_id)
+    assert f.value() == 0.0
+    held(_found_user(harness, email), _legacy_client(harness))  # not held, still an answer about a real user
     assert f.value() > 0.0
 
 

@@ -11,20 +11,20 @@ the padding; one timer thread per process wakes every waiting request at its dea
 loop's own timers round each wait up to a whole millisecond from whenever the loop asks, and that rounding
 would carry the sub-millisecond part of the flow's own duration into the answer time).
 
-The floor (`Floor`) is a peak-hold: each natural duration times `MARGIN` raises it when higher, and it
-then halves every `HALF_LIFE` seconds, never below `MINIMUM` nor above `MAXIMUM`. Known and unknown names
-alike take max(natural, floor); as long as the known path has been seen within a few half-lives, both are
-the floor. The time counts from the request's arrival (parsing, the rate-limit hop, waiting for a worker
-thread, the flow, its commit and delivery), so the noise of every step before the answer is under the floor
-too, not only the flow's; the price is that a busy server's queueing peaks raise the floors.
+The floor (`Floor`) learns only from answers about users that exist (the flow found a user by the name it
+was given: `service.FOUND_NAMED_USER`): it is the slowest of the last `WINDOW` such answers within `AGE`
+seconds, times `MARGIN`, never below `MINIMUM` nor above `MAXIMUM`; when all of them are older, the newest
+one still counts. Known and unknown names alike take max(natural, floor), and a known answer is never
+slower than the floor unless it is slower than every recent one by the margin. Names no user has never
+move a floor, so an attacker's probes cannot wear it down; and a burst of slow answers (a load peak) stops
+holding every answer as soon as `WINDOW` quicker known answers, or `AGE` seconds, have passed. The time
+counts from the request's arrival (parsing, the rate-limit hop, waiting for a worker thread, the flow, its
+commit and delivery), so the noise of every step before the answer is under the floor too.
 
-Residual leak (docs/security-defences.md): a floor learns the known path's cost from known-path requests.
-An attacker who sends only unknown names while nobody else uses that action on that process watches the
-floor decay towards the unknown path's cost (from MARGIN * known to known takes HALF_LIFE * log2(MARGIN),
-about 10 minutes); after that, one name's answer coming later than the floor says it exists, and that
-request raises the floor again. That is one name per action, per process, per wait — and in a fresh
-process, before its first known-path request, one name per action. Natural durations above `MAXIMUM`
-(a mail server slower than that) are not covered.
+Residual leak (docs/security-defences.md): in a fresh process, the first known-path answer of each kind
+comes before any floor has learnt it (one name per action per process start); a known answer slower than
+MARGIN times every recent one (a mail server suddenly slower) shows, once, and raises the floor; natural
+durations above `MAXIMUM` (a mail server slower than that) are not covered.
 """
 
 from __future__ import annotations
@@ -33,24 +33,25 @@ import asyncio
 import contextlib
 import heapq
 import itertools
-import math
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from userpool.api.threads import run_sync
 from userpool.core.context import Ctx
-from userpool.service import UserPool
+from userpool.service import FOUND_NAMED_USER, UserPool
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
-MARGIN = 1.25  # above the highest natural duration seen: a known path's ordinary jitter stays under the floor
-HALF_LIFE = 1800.0  # seconds for the held peak to halve: slow, so unknown-only traffic takes long to lower it
+MARGIN = 1.25  # above the slowest recent known answer: a known path's ordinary jitter stays under the floor
+WINDOW = 64  # known answers a floor remembers: a load peak stops holding answers after this many quicker ones
+AGE = 300.0  # seconds a known answer counts for (the newest always counts, however old)
 MINIMUM = 0.005  # seconds: a fresh process's floor
-MAXIMUM = 3.0  # seconds: one outlier (a stalled mail server) must not slow every answer for hours
+MAXIMUM = 3.0  # seconds: one outlier (a stalled mail server) must not slow every answer
 CLIENT_TTL = 2.0  # seconds a client's PreventUserExistenceErrors is remembered (the store's client cache: as long)
 
 # InitiateAuth's flows that name a user (REFRESH_TOKEN_AUTH names a token, not a user).
@@ -62,9 +63,8 @@ NAMING_ACTIONS = frozenset(
 
 
 class Floor:
-    """The least time one kind of request takes: a decaying peak-hold of its natural durations.
-
-    Used from the event loop and (in tests) from threads: a lock keeps the peak and its time together."""
+    """The least time one kind of request takes: the slowest recent answer about a user that exists, times
+    the margin. Used from the event loop and (in tests) from threads, under a lock."""
 
     def __init__(
         self,
@@ -72,31 +72,28 @@ class Floor:
         minimum: float = MINIMUM,
         maximum: float = MAXIMUM,
         margin: float = MARGIN,
-        half_life: float = HALF_LIFE,
+        window: int = WINDOW,
+        age: float = AGE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.minimum, self.maximum, self.margin, self.half_life = minimum, maximum, margin, half_life
+        self.minimum, self.maximum, self.margin, self.age = minimum, maximum, margin, age
         self._clock = clock
         self._lock = threading.Lock()
-        self._peak = 0.0  # seconds, margin included, as of `_at`
-        self._at = clock()
-
-    def _held(self, now: float) -> float:
-        return self._peak * math.exp2(-max(0.0, now - self._at) / self.half_life)
+        self._recent: deque[tuple[float, float]] = deque(maxlen=window)  # (when, seconds with the margin)
 
     def value(self) -> float:
         """The floor now, in seconds."""
         with self._lock:
-            held = self._held(self._clock())
+            if not self._recent:
+                return self.minimum
+            oldest = self._clock() - self.age
+            held = max((s for at, s in self._recent if at >= oldest), default=self._recent[-1][1])
         return min(self.maximum, max(self.minimum, held))
 
     def observe(self, seconds: float) -> None:
-        """A natural duration: it becomes the held peak (times the margin) if that is above the decayed one."""
+        """How long an answer about a user that exists took (from the request's arrival)."""
         with self._lock:
-            now = self._clock()
-            candidate = min(self.maximum, seconds * self.margin)
-            if candidate >= self._held(now):
-                self._peak, self._at = candidate, now
+            self._recent.append((self._clock(), min(self.maximum, seconds * self.margin)))
 
 
 def _client_hides(ctx: Ctx, client_id: str) -> bool | None:
@@ -222,6 +219,7 @@ async def wait_until(deadline: float) -> None:
 class _Watch:
     took = 0.0  # seconds from the request's arrival to the flow's end
     hides = True
+    known = False  # the flow found a user by the name it was given
 
 
 async def run(
@@ -235,10 +233,12 @@ async def run(
     watch = _Watch()
 
     def work() -> R:
+        FOUND_NAMED_USER.set(False)  # this thread's copy of the request's context: the flow below sets it
         try:
             return fn(*args, **kwargs)
         finally:
             watch.took = time.perf_counter() - arrived
+            watch.known = FOUND_NAMED_USER.get()
             watch.hides = equal.hides(client_id)  # after the clock stopped: the same for every name
 
     try:
@@ -252,6 +252,7 @@ async def run(
 
 async def _hold(floor: Floor, watch: _Watch, arrived: float) -> None:
     target = floor.value()  # before this request's own duration can raise it
-    floor.observe(watch.took)
+    if watch.known:  # names no user has never move a floor: probes cannot wear it down
+        floor.observe(watch.took)
     if watch.hides:
         await wait_until(arrived + target)
