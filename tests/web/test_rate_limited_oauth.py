@@ -87,3 +87,18 @@ def test_the_hosted_sign_up_and_forgot_password_forms_are_limited(tmp_path: Path
         assert alert(b.submit(page, {"username": "first@example.com"})) != LIMIT_EXCEEDED
         page = app.get("/forgotPassword")
         assert alert(b.submit(page, {"username": "first@example.com"})) == LIMIT_EXCEEDED
+
+
+def test_the_json_api_counts_totp_guesses_and_says_when_to_retry(tmp_path: Path) -> None:
+    with hosted(tmp_path, security={"rate_limits": {"sign_in": "2/hour"}}) as app:
+        headers = {
+            "x-amz-target": "AWSCognitoIdentityProviderService.VerifySoftwareToken",
+            "content-type": "application/x-amz-json-1.1",
+        }
+        body = {"AccessToken": "not.a.token", "UserCode": "123456"}
+        for _ in range(2):
+            refused = app.http.post("/", json=body, headers=headers)
+            assert refused.json()["__type"] != "TooManyRequestsException", refused.text
+        throttled = app.http.post("/", json=body, headers=headers)
+        assert throttled.status_code == 400 and throttled.json()["__type"] == "TooManyRequestsException"
+        assert int(throttled.headers["retry-after"]) >= 1

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 import uuid
 from typing import Any
@@ -45,6 +46,7 @@ RATE_LIMITED = {
     "RespondToAuthChallenge": rate_limits.SIGN_IN,
     "SignUp": rate_limits.SIGN_UP,
     "ConfirmSignUp": rate_limits.SIGN_UP,
+    "VerifySoftwareToken": rate_limits.SIGN_IN,  # a TOTP guess, at sign-in (MFA_SETUP) or with a token
     "ResendConfirmationCode": rate_limits.CODE_SEND,
     "GetUserAttributeVerificationCode": rate_limits.CODE_SEND,
     "VerifyUserAttribute": rate_limits.CODE_SEND,
@@ -65,12 +67,10 @@ def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[
 def error_response(err: CognitoError, request_id: str) -> Response:
     # Header values must be printable ASCII: validation messages echo the value sent, which may hold anything.
     message = "".join(c if " " <= c <= "~" else "?" for c in err.message[:1000])
-    return _response(
-        err.status,
-        {"__type": err.code, "message": err.message},
-        request_id,
-        {"x-amzn-ErrorType": f"{err.code}:", "x-amzn-ErrorMessage": message},
-    )
+    headers = {"x-amzn-ErrorType": f"{err.code}:", "x-amzn-ErrorMessage": message}
+    if err.retry_after is not None:  # a rate limit knows when its bucket has a token again
+        headers["Retry-After"] = str(max(1, math.ceil(err.retry_after)))
+    return _response(err.status, {"__type": err.code, "message": err.message}, request_id, headers)
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
