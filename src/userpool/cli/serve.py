@@ -187,6 +187,9 @@ def serve(
         workers=workers,
         log_level="warning",
         lifespan="off",
+        # The client's address is ours to work out (api/client_address.py: X-Forwarded-For only from
+        # --trusted-proxies); uvicorn's own rewrite would trust any loopback peer's header, and costs a layer.
+        proxy_headers=False,
         # A worker answers the supervisor's pings only once it has imported the app; on a busy machine that
         # takes longer than uvicorn's 5 s, and the supervisor would kill and respawn workers forever.
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,
