@@ -66,11 +66,25 @@ class UserPool:
             self.run(rate_limits.take, action=action, address=address)
 
     def run(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """Run `flow` in one unit of work, optimistic first (on SQLite: the write lock only at its first write;
+        run again, waiting for the lock, when that write cannot be had — see store/sql/engine.py)."""
+        return self._attempts(True, flow, *args, **kwargs)
+
+    def run_writing(self, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs) -> R:
+        """`run` for a unit of work that writes within its first statements and hashes no password (an SRP
+        proof spends its challenge first): it takes the write lock up front instead, as the optimistic attempt
+        would mostly fail at that first write when other sign-ins commit meanwhile (measured: 60% of SRP
+        units of work under load), and each failure is the unit's reads and work done twice."""
+        return self._attempts(False, flow, *args, **kwargs)
+
+    def _attempts(
+        self, optimistic: bool, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs
+    ) -> R:
         config = self.config  # one request sees one definition, even across a redeploy
         hasher = _RememberingHasher(self.hasher)
         try:
             try:
-                return self._run(config, hasher, True, flow, *args, **kwargs)
+                return self._run(config, hasher, optimistic, flow, *args, **kwargs)
             except StoreRetry:
                 # Nothing was written. Again, waiting for the write lock this time: it cannot lose this way twice.
                 return self._run(config, hasher, False, flow, *args, **kwargs)
