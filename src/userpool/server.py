@@ -41,7 +41,14 @@ class OriginMiddleware:
     """Notes each request's client address and user agent for the flows it runs (`service.ORIGIN`): the
     console's audit log and the users' sign-in events say where a change or a sign-in came from. The address
     is the one the rate limits count (`api/client_address.py`: the peer, or X-Forwarded-For from a trusted
-    proxy)."""
+    proxy).
+
+    It also takes the JSON API's own calls (`POST /`) that carry no `Origin` header — SDKs outside a browser
+    — straight to the endpoint: for them CORS adds nothing and the router can only pick that one route, and
+    the layers between (CORS, exception handling, routing, Starlette's request-response wrapper) were a
+    tenth of a GetUser's server CPU. The endpoint never raises (every error is its answer), so the answer
+    is the one the full stack gives. Browser calls (with `Origin`) and every other route take the full stack.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -50,11 +57,20 @@ class OriginMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        agent = next((v for k, v in scope.get("headers", []) if k == b"user-agent"), b"")
-        origin = Origin(ip=client_address(Request(scope)), user_agent=agent.decode("latin-1")[:512])
-        token = ORIGIN.set(origin)
+        agent, direct = b"", scope["method"] == "POST" and scope["path"] == "/"
+        for name, value in scope["headers"]:
+            if name == b"user-agent":
+                agent = value
+            elif name == b"origin":
+                direct = False
+        request = Request(scope, receive)
+        token = ORIGIN.set(Origin(ip=client_address(request), user_agent=agent.decode("latin-1")[:512]))
         try:
-            await self.app(scope, receive, send)
+            if direct:
+                response = await cognito.handle(request)
+                await response(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
         finally:
             ORIGIN.reset(token)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import sqlite3
 from typing import Any
 from unittest import mock
 
@@ -395,3 +396,26 @@ def test_describe_the_pool_and_its_clients(admin_box: Sandbox, admin: Any, serve
     assert "server" in names and "NextToken" not in rest
     described_client = admin.describe_user_pool_client(UserPoolId=admin_box.pool_id, ClientId=server)
     assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" in described_client["UserPoolClient"]["ExplicitAuthFlows"]
+
+
+def test_changes_made_through_the_admin_api_are_in_the_audit_log(
+    admin_box: Sandbox, admin: Any, key: dict[str, Any]
+) -> None:
+    pool = admin_box.pool_id
+    email = _confirmed(admin, admin_box, "audited")
+    admin.admin_disable_user(UserPoolId=pool, Username=email)
+    admin.admin_get_user(UserPoolId=pool, Username=email)  # a read: no entry
+    with pytest.raises(ClientError):
+        admin.admin_enable_user(UserPoolId=pool, Username="nobody-audited@example.com")
+    (db,) = (admin_box.app_dir / ".amplify" / "userpool").glob("*/pool.db")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT actor, action, target, details FROM audit_log WHERE target LIKE '%audited%' ORDER BY id"
+        ).fetchall()
+    assert [(actor, action, json.loads(details)) for actor, action, _, details in rows] == [
+        (f"access-key:{key['AccessKeyId']}", "user.create", {"attributes": ["email"], "message_action": "SUPPRESS"}),
+        (f"access-key:{key['AccessKeyId']}", "user.set_password", {"permanent": True}),
+        (f"access-key:{key['AccessKeyId']}", "user.disable", {}),
+    ]
+    assert {target for _, _, target, _ in rows} == {f"user:{email}"}  # the refused change wrote nothing
+    assert PASSWORD not in json.dumps(rows)

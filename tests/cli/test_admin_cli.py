@@ -4,8 +4,10 @@ against a sandbox's database and against serve's (--database-url)."""
 from __future__ import annotations
 
 import base64
+import getpass
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 from pathlib import Path
@@ -172,3 +174,34 @@ def test_against_serves_database(tmp_path: Path) -> None:
     assert [u["Attributes"]["email"] for u in json.loads(listed.stdout)] == ["ops@example.com"]
     no_key = _run(app, "users", "list", "--dir", str(app), "--database-url", url, env={"USERPOOL_MASTER_KEY": ""})
     assert no_key.returncode == 2 and "USERPOOL_MASTER_KEY" in no_key.stderr
+
+
+def _audit_log(app: Path) -> list[tuple[str, str, str, dict[str, Any]]]:
+    (db,) = (app / ".amplify" / "userpool").glob("*/pool.db")
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT actor, action, target, details FROM audit_log ORDER BY id").fetchall()
+    return [(actor, action, target, json.loads(details)) for actor, action, target, details in rows]
+
+
+def test_changes_made_from_the_command_line_are_in_the_audit_log(app: Path) -> None:
+    email = "audited@example.com"
+    _ok(app, "users", "create", email, "-a", f"email={email}", "--suppress")
+    _ok(app, "users", "disable", email)
+    _ok(app, "users", "set-password", email, stdin=PASSWORD)
+    _ok(app, "groups", "create", "auditors")
+    _ok(app, "groups", "add", "auditors", email)
+    _ok(app, "users", "get", email)  # a read: no entry
+    refused = _run(app, "users", "disable", "nobody@example.com", "--dir", str(app))
+    assert refused.returncode == 1
+    entries = _audit_log(app)
+    mine = [(action, target, details) for _, action, target, details in entries if target.endswith((email, "auditors"))]
+    assert mine == [
+        ("user.create", f"user:{email}", {"attributes": ["email"], "message_action": "SUPPRESS"}),
+        ("user.disable", f"user:{email}", {}),
+        ("user.set_password", f"user:{email}", {"permanent": True}),
+        ("group.create", "group:auditors", {"precedence": None}),
+        ("group.add_member", f"user:{email}", {"group": "auditors"}),
+    ]
+    assert {actor for actor, *_ in entries} == {f"cli:{getpass.getuser()}"}
+    assert not any("nobody" in target for _, _, target, _ in entries)  # a refused change writes no entry
+    assert PASSWORD not in json.dumps(entries)

@@ -69,7 +69,7 @@ def test_a_code_works_once(console: Console) -> None:
 
 
 def test_five_failures_lock_the_name_for_longer_each_time(console: Console) -> None:
-    for _ in range(console_sign_in.FREE_FAILURES):
+    for _ in range(console_sign_in.LOCKOUT.max_attempts - 1):
         assert _start(console, password="wrong-password-x").status_code == 400
     assert _start(console, password="wrong-password-x").status_code == 400  # the fifth: now locked for 30 s
     locked = _start(console)  # even the right password is not looked at
@@ -81,7 +81,7 @@ def test_five_failures_lock_the_name_for_longer_each_time(console: Console) -> N
     console.h.clock.advance(30)
     assert _start(console).status_code == 303
     # Unknown names are throttled the same way, so the lock tells nothing about which names exist.
-    for _ in range(console_sign_in.FREE_FAILURES + 1):
+    for _ in range(console_sign_in.LOCKOUT.max_attempts):
         _start(console, name="nobody")
     assert _start(console, name="nobody").status_code == 429
 

@@ -66,9 +66,10 @@ def figures() -> str:
         lines.append("Timing (median of interleaved attempts, unknown user vs known user with a wrong secret)")
         for flow, f in sorted(timing.items()):
             lines.append(
-                f"  {flow} [{f['attempts_each']} each]: unknown {f['median_unknown_ms']} ms, known "
-                f"{f['median_known_ms']} ms, difference {f['difference_percent']}%; argon2 runs per attempt "
-                f"{f['argon2_per_attempt']}"
+                f"  {flow} [{f['attempts_each']} each]: answered, unknown {f['median_unknown_ms']} ms, known "
+                f"{f['median_known_ms']} ms, difference {f['difference_percent']}%; work (in-process) "
+                f"{f.get('work_unknown_ms')} and {f.get('work_known_ms')} ms, {f.get('work_difference_percent')}%; "
+                f"floor {f.get('floor_ms')} ms; argon2 runs per attempt {f['argon2_per_attempt']}"
             )
     return "\n".join(lines) if lines else f"no figures in {figures_dir()}: run the suites first"
 

@@ -572,6 +572,21 @@ def test_devices_round_trip_sealed_and_ordered(store: SqlStore) -> None:
         assert raw.startswith("v1.") and "abab" not in raw
 
 
+def test_device_group_key_and_dropping_old_unconfirmed_devices(store: SqlStore) -> None:
+    with store.begin() as tx:
+        assert tx.device_group_key(r.POOL, ADA) is None
+        tx.put_device(r.device("k-kept", ADA, created_at=r.T0))  # confirmed: never dropped for its age
+        tx.put_device(r.device("k-stale", ADA, created_at=r.T0, confirmed=False, verifier=None))
+        tx.put_device(r.device("k-fresh", ADA, created_at=r.T0 + 50, confirmed=False, verifier=None))
+        tx.put_device(r.device("k-bob", BOB, created_at=r.T0, confirmed=False, verifier=None))
+    with store.begin() as tx:
+        assert tx.delete_unconfirmed_devices(r.POOL, ADA, r.T0 + 10) == 1
+        assert tx.device_group_key(r.POOL, ADA) == "-abcDEF123"
+    with store.begin() as tx:
+        assert sorted(d.key for d in tx.list_devices(r.POOL, ADA)) == ["k-fresh", "k-kept"]
+        assert [d.key for d in tx.list_devices(r.POOL, BOB)] == ["k-bob"]  # another user's: untouched
+
+
 # -- groups --------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle, SignInEvent
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, SignInEvent
 from userpool.store.sql import SqlStore
 
 from . import records as r
@@ -67,14 +67,6 @@ def test_sessions_end_one_by_one_per_operator_and_when_expired(store: SqlStore) 
         assert tx.purge_expired(r.T0 + 30) == 1
         assert tx.get_console_session("h3") is None
         assert tx.delete_admin_console_sessions("alice") == 1
-
-
-def test_throttle_round_trip(store: SqlStore) -> None:
-    with store.begin() as tx:
-        assert tx.get_console_throttle("k") is None
-        tx.put_console_throttle(ConsoleThrottle("k", 5, r.T0 + 30, r.T0))
-        tx.put_console_throttle(ConsoleThrottle("k", 6, r.T0 + 60, r.T0 + 1))
-        assert tx.get_console_throttle("k") == ConsoleThrottle("k", 6, r.T0 + 60, r.T0 + 1)
 
 
 def test_audit_entries_newest_first_filtered_and_paged(store: SqlStore) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .conftest import Backend
 
 
-HEAD = "0008"
+HEAD = "0010"
 
 
 def _revision(conn: sa.Connection) -> str | None:

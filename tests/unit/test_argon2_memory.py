@@ -12,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from argon2.low_level import hash_secret
 
 from userpool.crypto.argon2id import Argon2id
-from userpool.crypto.passwords import Argon2Hasher, hash_slots
+from userpool.crypto.passwords import PROCESSES_ENV, Argon2Hasher, hash_slots
 
 CHEAP = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1, "hash_len": 32, "salt_len": 16}
 
@@ -118,12 +118,15 @@ def test_a_forked_child_hashes_in_its_own_copy_of_the_buffers() -> None:
     assert os.waitstatus_to_exitcode(status) == 0
 
 
-def test_serve_workers_share_the_cores_out() -> None:
+def test_a_hasher_holds_one_buffer_per_slot_at_most(monkeypatch: pytest.MonkeyPatch) -> None:
     cores = os.cpu_count() or 1
-    assert hash_slots() == cores
-    assert hash_slots(2) == max(1, cores // 2)
-    assert hash_slots(10 * cores) == 1  # never none
-    assert Argon2Hasher(memory_cost=1024, time_cost=1, slots=1)._ph.mapped() == 1  # the dummy hash's buffer
+    monkeypatch.setenv(PROCESSES_ENV, str(10 * cores))  # more processes than cores: one slot each
+    hasher = Argon2Hasher(memory_cost=1024, time_cost=1)
+    assert hasher._ph.mapped() == 1  # the dummy hash's buffer
+    for _ in range(3):
+        hasher.verify(hasher.hash("pw"), "pw")
+    assert hasher._ph.mapped() == 1
+    assert hash_slots() == 1
 
 
 def test_a_freed_slot_goes_to_the_thread_that_waited_longest() -> None:

@@ -94,6 +94,31 @@ def test_a_flow_that_loses_the_write_race_runs_again_and_does_not_hash_again(tmp
         harness.store.close()
 
 
+def test_a_flow_run_writing_holds_the_write_lock_from_its_start_and_runs_once(tmp_path: Path) -> None:
+    harness = make_pool(tmp_path)
+    harness.confirmed_user("ada@example.com")
+    attempts: list[int] = []
+
+    def flow(ctx: Ctx) -> None:
+        attempts.append(len(attempts) + 1)
+        user = ctx.tx.find_user(ctx.pool.pool_id, "email:ada@example.com")
+        assert user is not None
+        other = sqlite3.connect(tmp_path / "pool.db", isolation_level=None, timeout=0)
+        try:  # another process cannot write in between: this unit of work took the lock at its start
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("UPDATE users SET updated_at = updated_at + 1")
+        finally:
+            other.close()
+        user.attributes["name"] = "Ada"
+        ctx.tx.update_user(user)
+
+    try:
+        harness.pool.run_writing(flow)
+        assert attempts == [1]
+    finally:
+        harness.store.close()
+
+
 def test_read_only_actions_do_not_wait_for_a_writer(tmp_path: Path) -> None:
     harness = make_pool(tmp_path)
     harness.confirmed_user("ada@example.com")

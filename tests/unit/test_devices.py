@@ -116,6 +116,18 @@ def test_a_sign_in_without_a_device_gets_new_device_metadata(harness: PoolHarnes
     assert _new_device(second)[0] != key and _new_device(second)[1] == group_key  # one group per user
 
 
+def test_a_sign_in_drops_the_users_devices_never_confirmed_within_a_day(harness: PoolHarness) -> None:
+    harness.confirmed_user("ada@example.com")
+    old_key, group_key = _new_device(harness.password_sign_in("ada@example.com"))
+    harness.clock.advance(devices.UNCONFIRMED_TTL - 10)
+    young_key, _ = _new_device(harness.password_sign_in("ada@example.com"))
+    harness.clock.advance(20)
+    newest_key, newest_group = _new_device(harness.password_sign_in("ada@example.com"))
+    assert _stored(harness, old_key) is None  # a day old and never confirmed: gone
+    assert _stored(harness, young_key) is not None and _stored(harness, newest_key) is not None
+    assert newest_group == group_key  # the group outlives the devices it started with
+
+
 def test_confirm_device_stores_the_verifier_and_asks_the_user_first(harness: PoolHarness) -> None:
     harness.confirmed_user("ada@example.com")
     result = harness.password_sign_in("ada@example.com")

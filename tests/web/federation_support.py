@@ -125,6 +125,7 @@ def providers(a: Upstream, b: Upstream, *, apple_key: str, **extra: Any) -> dict
             "key_id": "KEY1234567",
             "private_key": secret("APPLE_KEY"),
             "scopes": ["openid", "email", "name"],
+            "attribute_mapping": {"given_name": "firstName", "family_name": "lastName"},  # Cognito's Apple names
             "issuer_url": a.url,
             "endpoints": ends(a),
         },
@@ -220,10 +221,16 @@ class FedPool:
 
 
 @contextmanager
-def fed_pool(tmp_path: Path, external: dict[str, Any], secrets: dict[str, str], **options: Any) -> Iterator[FedPool]:
+def fed_pool(
+    tmp_path: Path,
+    external: dict[str, Any],
+    secrets: dict[str, str],
+    login: dict[str, Any] | None = None,
+    **options: Any,
+) -> Iterator[FedPool]:
     key = bytes(range(32))
     store = open_store(f"sqlite:///{tmp_path / 'pool.db'}", Sealer(key))
-    login_with = {"email": True, "external_providers": external}
+    login_with = {**(login or {"email": True}), "external_providers": external}
     definition = define_auth(login_with=login_with, user_attributes={"custom:team": {"data_type": "String"}}, **options)
     sent: list[Message] = []
     pool, _ = open_pool(

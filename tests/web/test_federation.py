@@ -30,10 +30,11 @@ from tests.web.federation_support import (
     upstreams,
 )
 from userpool.core.errors import CognitoError
-from userpool.core.flows import account, recovery
+from userpool.core.flows import account, admin, recovery, sign_up
 from userpool.core.model import UserStatus
 from userpool.federation import UpstreamError, jwks
 from userpool.federation.apple import client_secret_jwt
+from userpool.federation.apple import first_sign_in_profile as apple_profile
 
 
 @pytest.fixture(scope="module")
@@ -325,12 +326,36 @@ def test_apples_form_post_comes_back_by_get_where_the_browser_cookie_binds_it(
     location = idps[0].approve(out.headers["location"], "apple-9")  # the mock answers by query: post it
     jar = dict(fed.http.cookies)
     fed.http.cookies.clear()  # a cross-site POST: the browser sends no SameSite=Lax cookie
-    posted = fed.http.post("/oauth2/idpresponse", data={**query_of(location), "user": '{"name":{"firstName":"Q"}}'})
+    user = '{"name":{"firstName":"Quinn","lastName":"Uy"},"email":"not-this@example.com"}'  # first sign-in only
+    posted = fed.http.post("/oauth2/idpresponse", data={**query_of(location), "user": user})
     fed.http.cookies.update(jar)
     assert posted.status_code == 303
     assert posted.headers["location"].startswith("/oauth2/idpresponse?") and "user=" not in posted.headers["location"]
+    again = fed.http.post("/oauth2/idpresponse", data=query_of(location))  # the state is spent: no second use
+    assert again.status_code == 400
     claims = fed.claims(str(fed.tokens(fed.back(ENDPOINT + posted.headers["location"]), pkce)["id_token"]))
     assert claims["cognito:username"] == "SignInWithApple_apple-9" and claims["email_verified"] is True
+    # the name Apple shares once is kept (mapped as in Cognito); the email is the ID token's, never the form's
+    assert (claims["given_name"], claims["family_name"], claims["email"]) == ("Quinn", "Uy", "qu@privaterelay.example")
+
+
+def test_an_apple_form_post_from_another_browser_signs_nobody_in(fed: FedPool, idps: list[Upstream]) -> None:
+    idps[0].set_user("apple-10", {"email": "x@privaterelay.example", "email_verified": "true"})
+    out = fed.authorize(Pkce.new(), identity_provider="SignInWithApple")
+    location = idps[0].approve(out.headers["location"], "apple-10")
+    fed.http.cookies.clear()  # the POST is cross-site, and the GET after it comes from a browser that never left
+    posted = fed.http.post("/oauth2/idpresponse", data=query_of(location))
+    assert posted.status_code == 303
+    back = fed.http.get(posted.headers["location"])
+    assert back.status_code == 400 and "location" not in back.headers
+
+
+def test_apples_user_field_gives_only_a_name() -> None:
+    assert apple_profile('{"name":{"firstName":" Ada ","lastName":"King"},"email":"a@b.c"}') == {
+        "firstName": "Ada", "lastName": "King", "name": "Ada King",
+    }  # fmt: skip
+    for junk in ("", "null", "[]", '{"name":"Ada"}', '{"name":{"firstName":7}}', "{", "x" * 5000):
+        assert apple_profile(junk) == {}
 
 
 def test_apples_client_secret_is_an_es256_jwt_from_team_key_and_services_id() -> None:
@@ -384,3 +409,59 @@ def test_the_pre_sign_up_trigger_sees_the_first_sign_in_and_may_refuse_it(tmp_pa
         _sign_in(fed, idps[0], "g-201", identity_provider="Google")
         _sign_in(fed, idps[0], "g-201", identity_provider="Google")  # a later sign-in creates nobody
         assert seen == ["PreSignUp_ExternalProvider", "PreSignUp_ExternalProvider"]
+
+
+def test_post_confirmation_runs_once_on_the_first_sign_in_and_may_refuse_it(
+    tmp_path: Path, idps: list[Upstream]
+) -> None:
+    seen: list[tuple[str, str]] = []
+
+    def post_confirmation(event: dict[str, Any]) -> dict[str, Any]:
+        seen.append((event["triggerSource"], event["userName"]))
+        if event["request"]["userAttributes"].get("email", "").endswith("@refused.example"):
+            raise ValueError("No accounts for refused.example.")
+        return event
+
+    key = apple_key_pem()
+    external = providers(*idps, apple_key=key)
+    hooks = {"post_confirmation": post_confirmation}
+    with fed_pool(tmp_path, external, {**SECRETS, "APPLE_KEY": key}, triggers=hooks) as fed:
+        idps[0].set_user("g-300", {"email": "uv@open.example"})
+        _sign_in(fed, idps[0], "g-300", identity_provider="Google")
+        _sign_in(fed, idps[0], "g-300", identity_provider="Google")  # not again on a later sign-in
+        assert seen == [("PostConfirmation_ConfirmSignUp", "Google_g-300")]
+        idps[0].set_user("g-301", {"email": "wx@refused.example"})
+        out = fed.authorize(Pkce.new(), identity_provider="Google")
+        back = fed.back(idps[0].approve(out.headers["location"], "g-301"))
+        assert query_of(back.headers["location"])["error"] == "access_denied"
+        with fed.pool.store.begin() as tx:  # the refused first sign-in left no user behind
+            assert tx.find_user(fed.pool.config.pool_id, "identity:Google:g-301") is None
+
+
+def test_in_a_username_pool_a_providers_prefix_is_not_given_to_native_users(
+    tmp_path: Path, idps: list[Upstream]
+) -> None:
+    key = apple_key_pem()
+    login = {"username": True, "email": True}
+    with fed_pool(tmp_path, providers(*idps, apple_key=key), {**SECRETS, "APPLE_KEY": key}, login) as fed:
+        client = fed.pool.default_client_id
+        for squat in ("Google_g-7", "google_g-7", "CORP_x"):
+            with pytest.raises(CognitoError) as refused:
+                fed.pool.run(
+                    sign_up.sign_up, client_id=client, username=squat, password="Corr3ct-Horse!",
+                    attributes={"email": "sq@example.com"},
+                )  # fmt: skip
+            assert refused.value.code == "InvalidParameterException" and "Username cannot start with" in (
+                refused.value.message
+            )
+        with pytest.raises(CognitoError) as invited:  # nor by an administrator
+            fed.pool.run(admin.create_user, username="Google_g-9", attributes={}, message_action="SUPPRESS")
+        assert invited.value.code == "InvalidParameterException"
+        ok = fed.pool.run(
+            sign_up.sign_up, client_id=client, username="Googler", password="Corr3ct-Horse!",
+            attributes={"email": "gg@example.com"},
+        )  # fmt: skip
+        assert ok.user_sub
+        idps[0].set_user("g-7", {"email": "g7@gmail.example", "email_verified": True})
+        tokens = _sign_in(fed, idps[0], "g-7", identity_provider="Google")
+        assert fed.claims(str(tokens["id_token"]))["cognito:username"] == "Google_g-7"

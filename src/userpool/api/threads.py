@@ -5,7 +5,7 @@ Starlette's `run_in_threadpool` (anyio's thread pool, measured at over a quarter
 it was replaced): the hand-off is a lock-free queue put and one wake-up, with no capacity limiter around
 it. `THREADS` matches the store's connection pool (`store/sql/engine.py` POOL_SIZE), so a flow never waits
 for a connection while a thread is free, and the memory argon2id may take stays bounded by its own
-semaphore (`crypto/passwords.py`), not by this number.
+slots (`crypto/passwords.py`, `crypto/argon2id.py`), not by this number.
 """
 
 from __future__ import annotations

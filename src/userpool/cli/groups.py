@@ -82,7 +82,13 @@ def create_group(
     """Create a group (kept across deploys: only the definition's own groups follow the definition)."""
     with admin_pool(app_dir, identifier, database_url) as pool:
         group = run(
-            pool, groups.create_group, name=name, description=description, precedence=precedence, role_arn=role_arn
+            pool,
+            groups.create_group,
+            ("group.create", f"group:{name}", {"precedence": precedence}),
+            name=name,
+            description=description,
+            precedence=precedence,
+            role_arn=role_arn,
         )
     if as_json:
         typer.echo(json.dumps(group_json(group), indent=2, ensure_ascii=False))
@@ -102,7 +108,7 @@ def delete_group(
     if not yes and not typer.confirm(f"Delete group {name}?", default=False):
         raise typer.Exit(1)
     with admin_pool(app_dir, identifier, database_url) as pool:
-        run(pool, groups.delete_group, name=name)
+        run(pool, groups.delete_group, ("group.delete", f"group:{name}", {}), name=name)
     console.print(f"Deleted group {name}.", markup=False)
 
 
@@ -116,7 +122,8 @@ def add_member(
 ) -> None:
     """Put a user in a group (shows in the user's next tokens)."""
     with admin_pool(app_dir, identifier, database_url) as pool:
-        run(pool, groups.add_user_to_group, username=username, group_name=name)
+        audit = ("group.add_member", f"user:{username}", {"group": name})
+        run(pool, groups.add_user_to_group, audit, username=username, group_name=name)
     console.print(f"Added {username} to {name}.", markup=False)
 
 
@@ -130,7 +137,8 @@ def remove_member(
 ) -> None:
     """Take a user out of a group."""
     with admin_pool(app_dir, identifier, database_url) as pool:
-        run(pool, groups.remove_user_from_group, username=username, group_name=name)
+        audit = ("group.remove_member", f"user:{username}", {"group": name})
+        run(pool, groups.remove_user_from_group, audit, username=username, group_name=name)
     console.print(f"Removed {username} from {name}.", markup=False)
 
 

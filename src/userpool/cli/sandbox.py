@@ -220,6 +220,7 @@ def _serve(
             app_,
             log_level="warning",
             lifespan="off",
+            proxy_headers=False,  # the client's address is ours to work out: see cli/serve.py
             ssl_certfile=str(tls.cert) if tls else None,
             ssl_keyfile=str(tls.key) if tls else None,
         )

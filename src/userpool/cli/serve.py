@@ -21,6 +21,7 @@ from uvicorn.supervisors import Multiprocess
 from userpool.bootstrap import DEFAULT_REGION
 from userpool.cli.listen import listening_socket
 from userpool.cli.serve_worker import create_app
+from userpool.crypto.passwords import PROCESSES_ENV
 from userpool.crypto.sealing import MASTER_KEY_ENV, master_key_from_env
 from userpool.definition import DefinitionError
 
@@ -72,9 +73,9 @@ def serve(
             "USERPOOL_DATABASE_URL": database_url or "",
             "USERPOOL_ENDPOINT": endpoint or f"http://{host}:{port}",
             "USERPOOL_REGION": region,
-            "USERPOOL_WORKERS": str(workers),  # each worker hashes with its share of the cores
             "USERPOOL_TRUSTED_PROXIES": trusted_proxies,
             "USERPOOL_REDIS_URL": redis_url or "",
+            PROCESSES_ENV: str(max(1, workers)),  # the workers share the cores' argon2id slots
         }
     )
     if secrets_file is not None:
@@ -109,6 +110,9 @@ def serve(
         workers=workers,
         log_level="warning",
         lifespan="off",
+        # The client's address is ours to work out (api/client_address.py: X-Forwarded-For only from
+        # --trusted-proxies); uvicorn's own rewrite would trust any loopback peer's header, and costs a layer.
+        proxy_headers=False,
         # A worker answers the supervisor's pings only once it has imported the app; on a busy machine that
         # takes longer than uvicorn's 5 s, and the supervisor would kill and respawn workers forever.
         timeout_worker_healthcheck=WORKER_STARTUP_SECONDS,

@@ -16,7 +16,6 @@ from userpool.api.client_address import TrustedProxiesError, parse_networks
 from userpool.bootstrap import DEFAULT_REGION, open_pool
 from userpool.courier.delivery import courier_for
 from userpool.courier.senders import SenderSettingsError
-from userpool.crypto.passwords import Argon2Hasher, hash_slots
 from userpool.crypto.sealing import MASTER_KEY_ENV, master_key_from_env, serve_sealer
 from userpool.definition import DefinitionError, load_definition
 from userpool.definition.changes import SERVE_WAYS_FORWARD
@@ -69,7 +68,6 @@ def create_app() -> Starlette:
             master_key=key,
             courier=courier,
             region=region,
-            hasher=Argon2Hasher(slots=hash_slots(_workers())),
             ways_forward=SERVE_WAYS_FORWARD,
             secrets=secrets,
         )
@@ -87,14 +85,6 @@ def create_app() -> Starlette:
     app = build_app(pool, sandbox_mode=False, extra_routes=hosted_routes(), trusted_proxies=proxies)
     app.state.senders = defn.senders
     return app
-
-
-def _workers() -> int:
-    """How many worker processes `serve` started (USERPOOL_WORKERS; 1 if unset)."""
-    try:
-        return max(1, int(os.environ.get("USERPOOL_WORKERS", "1")))
-    except ValueError:
-        return 1
 
 
 def _redis_counters(url: str) -> RedisCounters:

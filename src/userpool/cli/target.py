@@ -11,6 +11,7 @@ run through `UserPool.run`, as the server runs them; commands may run while the 
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 from collections.abc import Iterator
@@ -113,3 +114,11 @@ def open_target(app_dir: Path, identifier: str | None, database_url: str | None)
         yield pool
     finally:
         store.close()
+
+
+def cli_actor() -> str:
+    """Who the audit log says made a change from the command line: the operating system's login name."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no login name (a container with no passwd entry): still the CLI
+        return "cli"

@@ -25,9 +25,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from userpool.cli.target import AppDir, AsJson, DatabaseUrl, Identifier, fail, open_target
+from userpool.cli.target import AppDir, AsJson, DatabaseUrl, Identifier, cli_actor, fail, open_target
+from userpool.core.audit import Audit
 from userpool.core.flows import user_transfer
 from userpool.crypto.legacy_hashes import firebase_scrypt_encode
+from userpool.service import AUDIT
 
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 PAGE = 500
@@ -214,7 +216,12 @@ def import_users(
         batch: list[tuple[int, Any]] = []
 
         def flush() -> None:
-            report = pool.run(user_transfer.import_batch, lines=batch, update=update)
+            details: dict[str, object] = {"lines": [batch[0][0], batch[-1][0]], "update": update}
+            audited = AUDIT.set(Audit(cli_actor(), "users.import", f"file:{file.name or 'stdin'}", details))
+            try:
+                report = pool.run(user_transfer.import_batch, lines=batch, update=update)
+            finally:
+                AUDIT.reset(audited)
             for number, reason in report.errors:
                 errors.print(f"line {number}: {reason}", style="red", markup=False)
             for number, note in report.notes:

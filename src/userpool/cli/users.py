@@ -14,7 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +24,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from userpool.cli.target import AppDir, AsJson, DatabaseUrl, Identifier, fail, open_target
+from userpool.cli.target import AppDir, AsJson, DatabaseUrl, Identifier, cli_actor, fail, open_target
+from userpool.core.audit import Audit
 from userpool.core.errors import CognitoError
 from userpool.core.flows import admin, admin_users, groups, listing
 from userpool.core.model import User
-from userpool.service import UserPool
+from userpool.service import AUDIT, UserPool
 
 app = typer.Typer(help="Manage users: list, search, create, disable, reset, delete.", no_args_is_help=True)
 console = Console(highlight=False, soft_wrap=True)
@@ -64,8 +65,16 @@ def admin_pool(app_dir: Path, identifier: str | None, database_url: str | None) 
             raise fail(f"{err.code}: {err.message}") from None
 
 
-def run(pool: UserPool, flow: Callable[..., T], **kwargs: Any) -> T:
-    return pool.run(flow, user_pool_id=pool.config.pool_id, **kwargs)
+def run(
+    pool: UserPool, flow: Callable[..., T], audit: tuple[str, str, Mapping[str, object]] | None = None, **kwargs: Any
+) -> T:
+    """Run an admin flow on the target pool; `audit` (action, target, details) is the change's entry in the
+    audit log, written with it in one unit of work, as the console's and the admin API's are."""
+    entry = AUDIT.set(None if audit is None else Audit(cli_actor(), *audit))
+    try:
+        return pool.run(flow, user_pool_id=pool.config.pool_id, **kwargs)
+    finally:
+        AUDIT.reset(entry)
 
 
 @app.command("list")
@@ -171,9 +180,14 @@ def create_user(
     """Create (invite) a user, as AdminCreateUser: FORCE_CHANGE_PASSWORD until they choose a password."""
     action = "SUPPRESS" if suppress else "RESEND" if resend else None
     with admin_pool(app_dir, identifier, database_url) as pool:
-        user = pool.run(
+        user = run(
+            pool,
             admin.create_user,
-            user_pool_id=pool.config.pool_id,
+            (
+                "user.create",
+                f"user:{username}",
+                {"attributes": sorted(_attributes(attribute)), "message_action": action or ""},
+            ),
             username=username,
             attributes=_attributes(attribute),
             temporary_password=temporary_password,
@@ -187,7 +201,7 @@ def create_user(
     console.print(f"Created user {user.username} ({user.status.value}){sent}.", markup=False)
 
 
-def _simple(verb: str, flow: Callable[..., object], **extra: Any) -> Callable[..., None]:
+def _simple(verb: str, action: str, flow: Callable[..., object], **extra: Any) -> Callable[..., None]:
     def command(
         username: Username,
         app_dir: AppDir = Path(),
@@ -195,24 +209,26 @@ def _simple(verb: str, flow: Callable[..., object], **extra: Any) -> Callable[..
         database_url: DatabaseUrl = None,
     ) -> None:
         with admin_pool(app_dir, identifier, database_url) as pool:
-            run(pool, flow, username=username, **extra)
+            run(pool, flow, (action, f"user:{username}", {}), username=username, **extra)
         console.print(f"{verb} {username}.", markup=False)
 
     return command
 
 
 app.command("disable", help="Disable the user: every session ends at once; sign-in is refused.")(
-    _simple("Disabled", admin_users.set_enabled, enabled=False)
+    _simple("Disabled", "user.disable", admin_users.set_enabled, enabled=False)
 )
-app.command("enable", help="Enable the user again.")(_simple("Enabled", admin_users.set_enabled, enabled=True))
+app.command("enable", help="Enable the user again.")(
+    _simple("Enabled", "user.enable", admin_users.set_enabled, enabled=True)
+)
 app.command("confirm", help="Confirm an UNCONFIRMED user without a code (AdminConfirmSignUp).")(
-    _simple("Confirmed", admin_users.confirm_sign_up)
+    _simple("Confirmed", "user.confirm", admin_users.confirm_sign_up)
 )
 app.command("sign-out", help="End every session of the user (AdminUserGlobalSignOut).")(
-    _simple("Signed out everywhere:", admin_users.global_sign_out)
+    _simple("Signed out everywhere:", "user.sign_out_everywhere", admin_users.global_sign_out)
 )
 app.command("reset-password", help="Require a new password: the user gets a reset code (RESET_REQUIRED).")(
-    _simple("Sent a password reset code to", admin_users.reset_user_password)
+    _simple("Sent a password reset code to", "user.reset_password", admin_users.reset_user_password)
 )
 
 
@@ -228,7 +244,7 @@ def delete_user(
     if not yes and not typer.confirm(f"Delete user {username}? This cannot be undone.", default=False):
         raise typer.Exit(1)
     with admin_pool(app_dir, identifier, database_url) as pool:
-        run(pool, admin_users.delete_user, username=username)
+        run(pool, admin_users.delete_user, ("user.delete", f"user:{username}", {}), username=username)
     console.print(f"Deleted {username}.", markup=False)
 
 
@@ -253,5 +269,8 @@ def set_password(
     if not password:
         raise fail("The password is empty: nothing changed.")
     with admin_pool(app_dir, identifier, database_url) as pool:
-        user = run(pool, admin_users.set_user_password, username=username, password=password, permanent=not temporary)
+        audit = ("user.set_password", f"user:{username}", {"permanent": not temporary})  # never the password
+        user = run(
+            pool, admin_users.set_user_password, audit, username=username, password=password, permanent=not temporary
+        )
     console.print(f"Set the password of {username} ({user.status.value}).", markup=False)

@@ -1,5 +1,5 @@
 """The records the web console keeps: operators (console accounts, not pool users), their browser sessions,
-the sign-in throttle, the audit log, and the pool users' recent sign-in events."""
+the audit log, and the pool users' recent sign-in events."""
 
 from __future__ import annotations
 
@@ -35,17 +35,6 @@ class ConsoleSession:
     expires_at: float
     client_ip: str = ""
     user_agent: str = ""
-
-
-@dataclass
-class ConsoleThrottle:
-    """Failed console sign-ins for one name (known or not, keyed by a keyed hash of it): after
-    `FREE_FAILURES`, each failure locks the name for longer."""
-
-    key_hash: str
-    failures: int
-    locked_until: float
-    updated_at: float
 
 
 @dataclass

@@ -57,6 +57,9 @@ class Ctx:
     origin: Origin = Origin()
     # Shared counters (lockout, rate limits); None: the store's, in this unit of work (`TxCounters`).
     shared: Counters | None = None
+    # Set when a name given to the flow led to a user (`identity.find_user`): the adapters' equal-time
+    # floors (api/equal_time.py) learn how long answers about real users take from these answers only.
+    found_named_user: bool = False
 
     @property
     def counters(self) -> Counters:

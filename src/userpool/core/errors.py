@@ -14,6 +14,9 @@ class CognitoError(Exception):
     """Base class: a refusal the client caused, rendered with HTTP 400 unless `status` says otherwise."""
 
     status: ClassVar[int] = 400
+    # Seconds until a throttled request may succeed, when the refusal knows it (core/rate_limits.py):
+    # the adapters that can say so (the OAuth token endpoint's Retry-After) do.
+    retry_after: float | None = None
 
     def __init__(self, message: str, *, keep_writes: bool = False) -> None:
         super().__init__(message)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from userpool.core.config import PoolConfig
+from userpool.core.errors import InvalidParameterException
 from userpool.core.model import User
 
 ATTRIBUTE = "identities"
@@ -82,3 +84,14 @@ def set_identities(user: User, identities: list[Identity]) -> None:
 
 def identity_keys(user: User) -> set[str]:
     return {login_key(i.provider, i.subject) for i in identities_of(user)}
+
+
+def check_not_reserved(pool: PoolConfig, username: str) -> None:
+    """A federated user's name is `<provider>_<subject>` (as in Cognito). A native user who took such a name
+    first would block that identity's first sign-in for good, so in a pool that signs in with a provider,
+    names with its prefix are not given to anyone else (compared without case, as names are looked up)."""
+    for provider in pool.upstreams:
+        if username[: len(provider) + 1].lower() == f"{provider}_".lower():
+            raise InvalidParameterException(
+                f"Username cannot start with '{provider}_': those names belong to users who sign in with {provider}."
+            )

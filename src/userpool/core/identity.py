@@ -40,6 +40,13 @@ def login_keys(ctx: Ctx, user: User) -> frozenset[str]:
 
 def find_user(ctx: Ctx, login: str) -> User | None:
     """The user a sign-in name refers to: the user name, or an email/phone that signs in."""
+    user = _lookup(ctx, login)
+    if user is not None:
+        ctx.found_named_user = True
+    return user
+
+
+def _lookup(ctx: Ctx, login: str) -> User | None:
     if not login:
         return None
     user = ctx.tx.find_user(ctx.pool.pool_id, _key(ctx, "username", login))

@@ -12,12 +12,16 @@ so guessing codes by mail does not lock a user out of signing in, nor the revers
 exactly like users, so a lockout says nothing about who exists. The counts live in `ctx.counters`, shared
 by every server process; a refusal that counted raises with `keep_writes`, so the count survives it.
 
+Other counts use the same machinery with a policy of their own (`settings`): the console's operators
+(`flows/console_sign_in.py`), whose lockout the pool's definition cannot turn off.
+
 A lock delays rather than blocks, so an attacker cannot lock someone out for long (at most `max_delay`
 per failure), and a locked account is still refused in constant time: no password is hashed for it.
 """
 
 from __future__ import annotations
 
+from userpool.core.config import LockoutSettings
 from userpool.core.context import Ctx
 from userpool.core.errors import CognitoError, LimitExceededException, NotAuthorizedException
 from userpool.core.model import Throttle, User
@@ -39,9 +43,13 @@ def _key(kind: str, who: str) -> str:
     return f"lockout:{kind}|{who}"
 
 
-def delay(ctx: Ctx, failures: int) -> float:
+def _policy(ctx: Ctx, settings: LockoutSettings | None) -> LockoutSettings:
+    return ctx.pool.security.lockout if settings is None else settings
+
+
+def delay(ctx: Ctx, failures: int, settings: LockoutSettings | None = None) -> float:
     """How long the `failures`-th failure in a row locks the account (0: not at all)."""
-    settings = ctx.pool.security.lockout
+    settings = _policy(ctx, settings)
     if failures < settings.max_attempts:
         return 0.0
     exponent = min(failures - settings.max_attempts, 62)  # 2^62 s is far past any cap
@@ -54,26 +62,35 @@ def locked_error(kind: str) -> CognitoError:
     return NotAuthorizedException(LOCKED_MESSAGE)
 
 
-def check(ctx: Ctx, kind: str, who: str, error: CognitoError | None = None) -> None:
-    """Refuse at once while `who` is locked (before any password or code is looked at)."""
-    if not ctx.pool.security.lockout.enabled:
-        return
+def remaining(ctx: Ctx, kind: str, who: str, settings: LockoutSettings | None = None) -> float:
+    """Seconds until `who` may try again (0: not locked)."""
+    if not _policy(ctx, settings).enabled:
+        return 0.0
     found = ctx.counters.get(ctx.pool.pool_id, _key(kind, who))
     now = ctx.now()
-    if found is not None and found.expires_at > now and found.until > now:
+    if found is None or found.expires_at <= now:
+        return 0.0
+    return max(0.0, found.until - now)
+
+
+def check(
+    ctx: Ctx, kind: str, who: str, error: CognitoError | None = None, settings: LockoutSettings | None = None
+) -> None:
+    """Refuse at once while `who` is locked (before any password or code is looked at)."""
+    if remaining(ctx, kind, who, settings) > 0:
         raise error if error is not None else locked_error(kind)
 
 
-def failed(ctx: Ctx, kind: str, who: str) -> None:
+def failed(ctx: Ctx, kind: str, who: str, settings: LockoutSettings | None = None) -> None:
     """Count one failure (the caller then raises its refusal with `keep_writes`)."""
-    settings = ctx.pool.security.lockout
+    settings = _policy(ctx, settings)
     if not settings.enabled:
         return
     now = ctx.now()
 
     def count(current: Throttle | None) -> Throttle:
         failures = 1 if current is None or current.expires_at <= now else int(current.count) + 1
-        until = now + delay(ctx, failures)
+        until = now + delay(ctx, failures, settings)
         return Throttle(
             pool_id=ctx.pool.pool_id,
             key=_key(kind, who),
@@ -86,9 +103,9 @@ def failed(ctx: Ctx, kind: str, who: str) -> None:
     ctx.counters.update(ctx.pool.pool_id, _key(kind, who), count)
 
 
-def succeeded(ctx: Ctx, kind: str, who: str) -> None:
+def succeeded(ctx: Ctx, kind: str, who: str, settings: LockoutSettings | None = None) -> None:
     """Forget the count. Reads first, so a success with nothing counted writes nothing."""
-    if not ctx.pool.security.lockout.enabled:
+    if not _policy(ctx, settings).enabled:
         return
     if ctx.counters.get(ctx.pool.pool_id, _key(kind, who)) is not None:
         ctx.counters.update(ctx.pool.pool_id, _key(kind, who), lambda _current: None)

@@ -25,11 +25,16 @@ CODE_SEND = "code_send"
 PASSWORD_RESET = "password_reset"
 
 
-def refusal(action: str) -> CognitoError:
-    """Cognito's answer: throttling for sign-in and sign-up, the attempt limit for codes and resets."""
+def refusal(action: str, retry_after: float | None = None) -> CognitoError:
+    """Cognito's answer: throttling for sign-in and sign-up, the attempt limit for codes and resets.
+    `retry_after`: seconds until the bucket has a token again."""
+    err: CognitoError
     if action in (SIGN_IN, SIGN_UP):
-        return TooManyRequestsException("Too many requests from this address; retry after some time.")
-    return LimitExceededException("Attempt limit exceeded, please try after some time.")
+        err = TooManyRequestsException("Too many requests from this address; retry after some time.")
+    else:
+        err = LimitExceededException("Attempt limit exceeded, please try after some time.")
+    err.retry_after = retry_after
+    return err
 
 
 def _leaked(limit: RateLimit, current: Throttle | None, now: float) -> float:
@@ -46,13 +51,14 @@ def take(ctx: Ctx, *, action: str, address: str) -> None:
         return
     key = f"rate:{action}|{address}"
     now = ctx.now()
-    refused = False
+    wait: float | None = None
 
     def spend(current: Throttle | None) -> Throttle | None:
-        nonlocal refused
+        nonlocal wait
+        wait = None  # the store may call this again on a retry: only the last call counts
         spent = _leaked(limit, current, now)
         if spent + 1 > limit.count:
-            refused = True
+            wait = (spent + 1 - limit.count) * limit.interval  # until one token has leaked out
             return current
         spent += 1
         return Throttle(
@@ -65,5 +71,5 @@ def take(ctx: Ctx, *, action: str, address: str) -> None:
         )
 
     ctx.counters.update(ctx.pool.pool_id, key, spend)
-    if refused:
-        raise refusal(action)
+    if wait is not None:
+        raise refusal(action, wait)

@@ -16,6 +16,20 @@ OWASP_MEMORY_KIB = 19 * 1024
 OWASP_TIME_COST = 2
 OWASP_PARALLELISM = 1
 _M_ARENA_MAX = -8  # glibc's mallopt parameter
+PROCESSES_ENV = "USERPOOL_PROCESSES"  # set by `userpool serve --workers N` for its workers
+
+
+def hash_slots() -> int:
+    """How many hashes one process may run at once: the machine's cores shared by the server's processes
+    (`USERPOOL_PROCESSES`), at least one. Two hashes time-sliced on one core cost each about 14% more CPU
+    than one after the other (their 19 MiB each evict the other's from the cache; measured: two processes
+    hashing on two cores, 22 ms of CPU per verification with one thread each, 25 ms with two), and finish
+    no sooner."""
+    try:
+        processes = max(1, int(os.environ.get(PROCESSES_ENV) or "1"))
+    except ValueError:
+        processes = 1
+    return max(1, (os.cpu_count() or 1) // processes)
 
 
 def share_one_malloc_arena() -> bool:
@@ -36,16 +50,6 @@ def share_one_malloc_arena() -> bool:
         return False
 
 
-def hash_slots(processes: int = 1) -> int:
-    """Hashes at once per process when `processes` serve on this machine: the cores shared out, at least one.
-
-    One hash per core keeps every core busy; more only wait inside argon2 holding 19 MiB each. Two `serve`
-    workers on two cores take one each: when one has two sign-ins and the other none, one waits ~25 ms while
-    a core has other work; in return each worker holds 19 MiB less (measured with `bench.cpu`, 2 workers on
-    PostgreSQL: a worker's peak 150 MiB with two slots each, 130 MiB with one)."""
-    return max(1, (os.cpu_count() or 1) // max(1, processes))
-
-
 class Argon2Hasher:
     """core.ports.PasswordHasher over argon2-cffi (which releases the GIL while it hashes)."""
 
@@ -57,11 +61,13 @@ class Argon2Hasher:
         parallelism: int = OWASP_PARALLELISM,
         slots: int | None = None,
     ) -> None:
-        """`slots`: hashes at once in this process (default: one per core; `serve` gives each of its workers
-        a share of the cores, `hash_slots`)."""
-        # At most one hash per core at a time: more only queue inside argon2 while each holds 19 MiB, so a
-        # burst of sign-ins would cost memory for no throughput. Each slot's 19 MiB is one buffer, kept
-        # (crypto/argon2id.py): a process holds at most slots x 19 MiB for argon2id, whatever the load.
+        """`slots`: hashes at once in this process (default `hash_slots()`: the cores shared by the server's
+        processes)."""
+        # At most one hash per core at a time, over all the server's processes: more only queue inside argon2
+        # while each holds 19 MiB, so a burst of sign-ins would cost memory and CPU for no throughput. Each
+        # slot's 19 MiB is one buffer, kept (crypto/argon2id.py): a process holds at most slots x 19 MiB for
+        # argon2id, whatever the load (measured with `bench.cpu`, 2 workers on 2 cores, PostgreSQL: a
+        # worker's peak 150 MiB with two slots each, 130 MiB with one).
         self._ph = Argon2id(
             time_cost=time_cost,
             memory_cost=memory_cost,

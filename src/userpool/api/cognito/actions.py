@@ -134,8 +134,15 @@ def resend_confirmation_code_action(pool: UserPool, body: Body) -> Body:
     return {"CodeDeliveryDetails": _delivery(delivery)}
 
 
+# SRP steps that write at once (park or spend a challenge) and hash no password: the write lock up front
+# (`UserPool.run_writing`). Not when the pool has a pre authentication trigger, which InitiateAuth runs
+# before its write: the lock would be held while the trigger's own code runs.
+_SRP_ANSWERS = frozenset({"PASSWORD_VERIFIER", "DEVICE_SRP_AUTH", "DEVICE_PASSWORD_VERIFIER"})
+
+
 def initiate_auth_action(pool: UserPool, body: Body) -> Body:
-    step = pool.run(
+    srp = body.get("AuthFlow") == "USER_SRP_AUTH" and "pre_authentication" not in pool.config.triggers
+    step = (pool.run_writing if srp else pool.run)(
         sign_in.initiate_auth,
         client_id=body["ClientId"],
         flow=body["AuthFlow"],
@@ -146,7 +153,7 @@ def initiate_auth_action(pool: UserPool, body: Body) -> Body:
 
 
 def respond_to_auth_challenge_action(pool: UserPool, body: Body) -> Body:
-    step = pool.run(
+    step = (pool.run_writing if body.get("ChallengeName") in _SRP_ANSWERS else pool.run)(
         sign_in.respond_to_auth_challenge,
         client_id=body["ClientId"],
         challenge=body["ChallengeName"],

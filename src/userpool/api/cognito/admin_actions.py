@@ -7,7 +7,7 @@ and shapes the result as botocore's model says: dates as epoch seconds, attribut
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from userpool.api.cognito.actions import (
     Body,
@@ -21,6 +21,7 @@ from userpool.api.cognito.actions import (
     _validation_data,
 )
 from userpool.core.attributes import to_wire
+from userpool.core.audit import Audit
 from userpool.core.errors import ResourceNotFoundException
 from userpool.core.flows import admin, admin_auth, admin_users, groups, identity_links, listing, pool_info
 from userpool.core.flows.mfa_settings import MfaSummary
@@ -450,6 +451,84 @@ def admin_disable_provider_for_user(pool: UserPool, body: Body) -> Body:
     _link_pool(pool, body)
     pool.run(identity_links.disable_provider_for_user, user=_strings(body, "User"))
     return {}
+
+
+# -- the audit log -------------------------------------------------------------------------------------
+# Each change an admin request makes is entered in the audit log (core/audit.py) in the change's own unit of
+# work, as the console's are, under the console's names: action → (entry action, target, details). Reads and
+# the admin sign-in actions (which have their sign-in events) are not entered. Never a password or a code.
+
+_Entry = tuple[str, str, dict[str, object]]
+
+
+def _on_user(action: str, details: Callable[[Body], dict[str, object]] = lambda b: {}) -> Callable[[Body], _Entry]:
+    return lambda b: (action, f"user:{b['Username']}", details(b))
+
+
+def _on_group(action: str, details: Callable[[Body], dict[str, object]] = lambda b: {}) -> Callable[[Body], _Entry]:
+    return lambda b: (action, f"group:{b['GroupName']}", details(b))
+
+
+def _link_target(b: Body) -> str:
+    user = b.get("DestinationUser") or b.get("User") or {}
+    return (
+        f"user:{user.get('ProviderAttributeValue', '')}"
+        if user.get("ProviderName") == "Cognito"
+        else (f"identity:{user.get('ProviderName', '')}:{user.get('ProviderAttributeValue', '')}")
+    )
+
+
+AUDITED: dict[str, Callable[[Body], _Entry]] = {
+    "AdminCreateUser": _on_user(
+        "user.create",
+        lambda b: {
+            "attributes": sorted(a["Name"] for a in b.get("UserAttributes") or ()),
+            "message_action": b.get("MessageAction") or "",
+        },
+    ),
+    "AdminDeleteUser": _on_user("user.delete"),
+    "AdminDisableUser": _on_user("user.disable"),
+    "AdminEnableUser": _on_user("user.enable"),
+    "AdminSetUserPassword": _on_user("user.set_password", lambda b: {"permanent": bool(b.get("Permanent"))}),
+    "AdminResetUserPassword": _on_user("user.reset_password"),
+    "AdminConfirmSignUp": _on_user("user.confirm"),
+    "AdminUpdateUserAttributes": _on_user(
+        "user.update_attributes", lambda b: {"attributes": sorted(a["Name"] for a in b["UserAttributes"])}
+    ),
+    "AdminDeleteUserAttributes": _on_user(
+        "user.delete_attributes", lambda b: {"attributes": sorted(b["UserAttributeNames"])}
+    ),
+    "AdminUserGlobalSignOut": _on_user("user.sign_out_everywhere"),
+    "AdminSetUserMFAPreference": _on_user(
+        "user.set_mfa_preference",
+        lambda b: {k: b[k] for k in ("SMSMfaSettings", "SoftwareTokenMfaSettings", "EmailMfaSettings") if k in b},
+    ),
+    "AdminForgetDevice": _on_user("user.forget_device", lambda b: {"device_key": b["DeviceKey"]}),
+    "AdminUpdateDeviceStatus": _on_user(
+        "user.update_device_status",
+        lambda b: {"device_key": b["DeviceKey"], "status": b.get("DeviceRememberedStatus") or ""},
+    ),
+    "CreateGroup": _on_group("group.create", lambda b: {"precedence": b.get("Precedence")}),
+    "UpdateGroup": _on_group("group.update", lambda b: {"precedence": b.get("Precedence")}),
+    "DeleteGroup": _on_group("group.delete"),
+    "AdminAddUserToGroup": _on_user("group.add_member", lambda b: {"group": b["GroupName"]}),
+    "AdminRemoveUserFromGroup": _on_user("group.remove_member", lambda b: {"group": b["GroupName"]}),
+    "AdminLinkProviderForUser": lambda b: (
+        "user.link_provider",
+        _link_target(b),
+        {"source": f"{b['SourceUser'].get('ProviderName', '')}:{b['SourceUser'].get('ProviderAttributeValue', '')}"},
+    ),
+    "AdminDisableProviderForUser": lambda b: ("user.disable_provider", _link_target(b), {}),
+}
+
+
+def audit_entry(action: str, body: Body, actor: str) -> Audit | None:
+    """The audit entry for a (validated) admin request, or None for one that changes nothing."""
+    describe = AUDITED.get(action)
+    if describe is None:
+        return None
+    entry, target, details = describe(body)
+    return Audit(actor=actor, action=entry, target=target, details=details)
 
 
 ADMIN_ACTIONS: dict[str, Handler] = {

@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import os
+import random
+import time
 import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from userpool.api import equal_time
 from userpool.api.client_address import client_address
-from userpool.api.cognito import extensions, shapes
+from userpool.api.cognito import admin_actions, extensions, shapes
 from userpool.api.cognito.actions import ACTIONS
-from userpool.api.cognito.admin_actions import ADMIN_ACTIONS
 from userpool.api.threads import run_sync
 from userpool.core import rate_limits
 from userpool.core.errors import (
@@ -29,13 +33,13 @@ from userpool.core.errors import (
 )
 from userpool.core.flows import access_keys
 from userpool.core.sigv4 import SignedRequest
-from userpool.service import UserPool
+from userpool.service import AUDIT, UserPool
 
 log = logging.getLogger("userpool.api")
 
 TARGET_PREFIX = "AWSCognitoIdentityProviderService."
 CONTENT_TYPE = "application/x-amz-json-1.1"
-HANDLERS = {**ACTIONS, **ADMIN_ACTIONS}
+HANDLERS = {**ACTIONS, **admin_actions.ADMIN_ACTIONS}
 MAX_BODY = 256 * 1024  # far above any real request (a few KB); refuse before parsing
 
 # The actions each per-address rate limit counts (core/rate_limits.py); the others are not limited by address.
@@ -44,12 +48,22 @@ RATE_LIMITED = {
     "RespondToAuthChallenge": rate_limits.SIGN_IN,
     "SignUp": rate_limits.SIGN_UP,
     "ConfirmSignUp": rate_limits.SIGN_UP,
+    "VerifySoftwareToken": rate_limits.SIGN_IN,  # a TOTP guess, at sign-in (MFA_SETUP) or with a token
     "ResendConfirmationCode": rate_limits.CODE_SEND,
     "GetUserAttributeVerificationCode": rate_limits.CODE_SEND,
     "VerifyUserAttribute": rate_limits.CODE_SEND,
     "ForgotPassword": rate_limits.PASSWORD_RESET,
     "ConfirmForgotPassword": rate_limits.PASSWORD_RESET,
 }
+
+
+# Request ids name a request in the logs; they guard nothing, so they need no fresh bytes from the kernel.
+# uuid4() reads os.urandom, a system call that also lets go of the GIL on the event loop's thread.
+_IDS = random.Random(os.urandom(32))  # noqa: S311 - not a secret (above)
+
+
+def _request_id() -> str:
+    return str(uuid.UUID(int=_IDS.getrandbits(128), version=4))
 
 
 def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[str, str] | None = None) -> Response:
@@ -64,12 +78,10 @@ def _response(status: int, body: dict[str, Any], request_id: str, headers: dict[
 def error_response(err: CognitoError, request_id: str) -> Response:
     # Header values must be printable ASCII: validation messages echo the value sent, which may hold anything.
     message = "".join(c if " " <= c <= "~" else "?" for c in err.message[:1000])
-    return _response(
-        err.status,
-        {"__type": err.code, "message": err.message},
-        request_id,
-        {"x-amzn-ErrorType": f"{err.code}:", "x-amzn-ErrorMessage": message},
-    )
+    headers = {"x-amzn-ErrorType": f"{err.code}:", "x-amzn-ErrorMessage": message}
+    if err.retry_after is not None:  # a rate limit knows when its bucket has a token again
+        headers["Retry-After"] = str(max(1, math.ceil(err.retry_after)))
+    return _response(err.status, {"__type": err.code, "message": err.message}, request_id, headers)
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -97,7 +109,8 @@ def _signed_request(request: Request, body: bytes) -> SignedRequest:
 
 async def handle(request: Request) -> Response:
     pool: UserPool = request.app.state.pool
-    request_id = str(uuid.uuid4())
+    arrived = time.perf_counter()  # an answer that names a user is held from here (api/equal_time.py)
+    request_id = _request_id()
     try:
         target = request.headers.get("x-amz-target", "")
         if target.startswith(extensions.TARGET_PREFIX):  # userpool's own actions (recovery codes)
@@ -111,10 +124,12 @@ async def handle(request: Request) -> Response:
         action = target[len(TARGET_PREFIX) :]
         if action not in shapes.operations():
             raise UnknownOperationException(f"Unknown operation {action}")
+        actor = ""
         if shapes.signed(action):  # the admin side: a SigV4 signature by an enabled access key
             raw = await request.body()
             signed = _signed_request(request, raw)
-            await run_sync(pool.run, access_keys.authenticate, request=signed)
+            key = await run_sync(pool.run, access_keys.authenticate, request=signed)
+            actor = f"access-key:{key.id}"
         handler = HANDLERS.get(action)
         if handler is None:
             raise UnsupportedOperationException(f"{action} is not supported by this userpool server")
@@ -123,7 +138,16 @@ async def handle(request: Request) -> Response:
         if limited is not None:  # before validation: malformed requests spend tokens too
             await run_sync(pool.limit, limited, client_address(request))
         shapes.validate(action, body)
-        result = await run_sync(handler, pool, body)
+        audited = AUDIT.set(admin_actions.audit_entry(action, body, actor) if actor else None)
+        try:
+            hold = equal_time.api_key(action, body)
+            if hold is not None:  # names a user: no sooner than the known path would answer (api/equal_time.py)
+                client_id = str(body.get("ClientId", ""))
+                result = await equal_time.run(pool, hold, client_id, arrived, handler, pool, body)
+            else:
+                result = await run_sync(handler, pool, body)
+        finally:
+            AUDIT.reset(audited)
         return _response(200, result, request_id)
     except CognitoError as err:
         return error_response(err, request_id)

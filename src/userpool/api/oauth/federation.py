@@ -4,11 +4,14 @@ needs only the host changed).
 
 The browser carries a cookie for the trip (`userpool-federation`, 43 random characters, only its hash
 stored), so a `state` stolen or planted in another browser is refused (login CSRF). Apple answers with a
-cross-site POST (form_post), which carries no SameSite=Lax cookie: that POST is answered with a 303 to the
-same path by GET with only `code`, `state` and any error, where the cookie is sent.
+cross-site POST (form_post), which carries no SameSite=Lax cookie: the code is exchanged on that POST, while
+Apple's one-time `user` field (the name shared at the first sign-in) is at hand, and the verified identity
+is handed to a GET of the same path, where the cookie shows it is the browser that left (as for SAML).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import httpx
 from starlette.requests import Request
@@ -19,7 +22,7 @@ from userpool.api.oauth.params import read_form, with_query
 from userpool.core.config import UpstreamSettings
 from userpool.core.flows import federation as flow
 from userpool.core.flows.hosted import MAX_PARAM, AuthorizeRequest, OAuthError
-from userpool.federation import Provider, Return, UpstreamError, provider_for
+from userpool.federation import Provider, Return, UpstreamError, apple, provider_for
 from userpool.federation.base import TIMEOUT
 from userpool.web.authenticator.render import error_page, html_guard
 from userpool.web.authenticator.security import (
@@ -32,6 +35,7 @@ from userpool.web.authenticator.security import (
 )
 
 FEDERATION_COOKIE = "userpool-federation"
+APPLE = "SignInWithApple"
 MAX_SAML = 512 * 1024  # a signed response with a few attributes is a few KB
 CALLBACK_PATH = "/oauth2/idpresponse"
 # RFC 6749 §4.1.2.1's codes pass through; anything else a provider says (Apple's user_cancelled_authorize,
@@ -104,14 +108,43 @@ def _params(source: dict[str, str]) -> dict[str, str]:
     return {k: source.get(k, "")[:MAX_PARAM] for k in ("code", "state", "error", "error_description")}
 
 
+async def _identity(request: Request, pending: flow.Pending, code: str, state: str) -> flow.UpstreamIdentity:
+    """The provider's answer to `code`, verified (UpstreamError if it is not)."""
+    settings = pool_of(request).config.upstreams.get(pending.provider)
+    if settings is None:
+        raise UpstreamError("access_denied", "This identity provider is no longer offered.")
+    back = Return(callback_uri(request), state, pending.nonce, pending.code_verifier)
+    async with httpx.AsyncClient(timeout=TIMEOUT) as http:
+        return await _provider(request, settings).identity(http, code, back)
+
+
+async def _form_post(request: Request) -> Response:
+    form = await read_form(request)
+    if form is None:
+        return error_page(request, "page_error.invalid_request")
+    params = _params(form)
+    if params["error"] or not params["code"]:  # nothing to exchange: the GET answers it, with the cookie
+        kept = {k: v for k, v in params.items() if v}
+        return RedirectResponse(with_query(CALLBACK_PATH, **kept), status_code=303, headers=security_headers())
+    try:
+        pending = await run_flow(request, flow.take, params["state"], None, cross_site=True)
+    except OAuthError as err:
+        return _refusal(request, err)
+    try:
+        identity = await _identity(request, pending, params["code"], params["state"])
+    except UpstreamError as err:
+        return _back_to_app(pending.request, err.error, err.description)
+    if pending.provider == APPLE:
+        shared = apple.first_sign_in_profile(form.get("user", ""))
+        identity = replace(identity, claims={**shared, **identity.claims})  # the ID token's claims win
+    handover = await run_flow(request, flow.hand_over, pending, identity)
+    return RedirectResponse(with_query(CALLBACK_PATH, state=handover), status_code=303, headers=security_headers())
+
+
 @html_guard
 async def idpresponse(request: Request) -> Response:
-    if request.method == "POST":  # form_post (Apple): re-enter by GET, where the SameSite cookie comes along
-        form = await read_form(request)
-        if form is None:
-            return error_page(request, "page_error.invalid_request")
-        kept = {k: v for k, v in _params(form).items() if v}
-        return RedirectResponse(with_query(CALLBACK_PATH, **kept), status_code=303, headers=security_headers())
+    if request.method == "POST":  # form_post (Apple)
+        return await _form_post(request)
     params = _params(dict(request.query_params))
     try:
         pending = await run_flow(request, flow.take, params["state"], read_cookie(request, FEDERATION_COOKIE))
@@ -126,13 +159,8 @@ async def idpresponse(request: Request) -> Response:
         error = params["error"] if params["error"] in _OAUTH_ERRORS else "access_denied"
         detail = params["error_description"] or "The sign-in with the identity provider was cancelled or refused."
         return _done(request, _back_to_app(req, error, detail[:200]))
-    back = Return(callback_uri(request), params["state"], pending.nonce, pending.code_verifier)
     try:
-        settings = pool_of(request).config.upstreams.get(pending.provider)
-        if settings is None:
-            raise UpstreamError("access_denied", "This identity provider is no longer offered.")
-        async with httpx.AsyncClient(timeout=TIMEOUT) as http:
-            identity = await _provider(request, settings).identity(http, params["code"], back)
+        identity = await _identity(request, pending, params["code"], params["state"])
     except UpstreamError as err:
         return _done(request, _back_to_app(req, err.error, err.description))
     return await _finish(request, pending, identity)

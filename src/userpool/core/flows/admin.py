@@ -23,6 +23,7 @@ from userpool.core.credentials import set_password
 from userpool.core.delivery import compose
 from userpool.core.errors import InvalidParameterException, UnsupportedUserStateException, UserNotFoundException
 from userpool.core.flows.admin_users import check_pool
+from userpool.core.identities import check_not_reserved
 from userpool.core.identity import find_user, insert_user, save_user
 from userpool.core.model import User, UserStatus
 from userpool.core.policy import SYMBOLS, check_password
@@ -53,6 +54,7 @@ def _username(ctx: Ctx, username: str, values: dict[str, str]) -> str:
     user name is the `sub` (as sign-up does)."""
     kinds = ctx.pool.username_attributes
     if not kinds:
+        check_not_reserved(ctx.pool, username)
         return username
     attr = "email" if "@" in username else "phone_number" if username.startswith("+") else ""
     if attr not in kinds:

@@ -5,11 +5,13 @@
                           ─wrong─▶ counted                              ─wrong─▶ counted (the [mfa] row stays)
     [in]: ends after 30 minutes idle, 8 hours at most, at sign-out, or when the operator is reset
 
-Failed attempts are counted per name — for names that exist or not, under a keyed hash, so the throttle
-says nothing about which exist: after `FREE_FAILURES`, each failure locks the name for twice as long
-(30 s, 1 min, 2 min … at most an hour). A locked name is refused before its password is looked at. An
-unknown name costs the same argon2 work as a wrong password. Session ids are 256 random bits; the store
-keeps only their SHA-256, and a successful code replaces the half-way session with a new id (no fixation).
+Failed attempts are counted per name — for names that exist or not, under a keyed hash, so the lock
+says nothing about which exist — by the users' lockout machinery (`core/lockout.py`, counters shared by
+every process) with the console's own policy, `LOCKOUT`, which the pool's definition cannot turn off: from
+the fifth failure in a row each one locks the name for twice as long (30 s, 1 min, 2 min … at most an
+hour). A locked name is refused before its password is looked at. An unknown name costs the same argon2
+work as a wrong password. Session ids are 256 random bits; the store keeps only their SHA-256, and a
+successful code replaces the half-way session with a new id (no fixation).
 """
 
 from __future__ import annotations
@@ -19,8 +21,9 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from userpool.core import totp
-from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle
+from userpool.core import lockout, totp
+from userpool.core.config import LockoutSettings
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession
 from userpool.core.context import Ctx
 from userpool.core.errors import InvalidParameterException, InvalidPasswordException, NotAuthorizedException
 from userpool.core.errors import TooManyRequestsException as TooManyRequests
@@ -32,9 +35,8 @@ MIN_PASSWORD = 12
 MFA_SECONDS = 300
 IDLE_SECONDS = 1800
 MAX_SECONDS = 8 * 3600
-FREE_FAILURES = 4  # the fifth failure in a row locks the name
-FIRST_LOCK = 30.0
-MAX_LOCK = 3600.0
+LOCKOUT = LockoutSettings(max_attempts=5, base_delay=30.0, max_delay=3600.0, reset_after=86400.0)
+LOCKOUT_KIND = "console"
 TOUCH_EVERY = 60.0  # write last_seen_at at most once a minute per session
 WRONG = "Incorrect name, password or code."
 EXPIRED = "The sign-in has expired: enter your name and password again."
@@ -109,20 +111,13 @@ def _throttle_key(ctx: Ctx, name: str) -> str:
 
 
 def _check_not_locked(ctx: Ctx, key: str) -> None:
-    throttle = ctx.tx.get_console_throttle(key)
-    if throttle is not None and throttle.locked_until > ctx.now():
-        wait = int(throttle.locked_until - ctx.now()) + 1
-        raise TooManyRequests(f"Too many failed sign-ins for this name: try again in {wait} seconds.")
+    wait = lockout.remaining(ctx, LOCKOUT_KIND, key, LOCKOUT)
+    if wait > 0:
+        raise TooManyRequests(f"Too many failed sign-ins for this name: try again in {int(wait) + 1} seconds.")
 
 
 def _count_failure(ctx: Ctx, key: str) -> NotAuthorizedException:
-    now = ctx.now()
-    throttle = ctx.tx.get_console_throttle(key) or ConsoleThrottle(key, 0, 0.0, now)
-    throttle.failures += 1
-    throttle.updated_at = now
-    if throttle.failures > FREE_FAILURES:
-        throttle.locked_until = now + min(FIRST_LOCK * 2 ** (throttle.failures - FREE_FAILURES - 1), MAX_LOCK)
-    ctx.tx.put_console_throttle(throttle)
+    lockout.failed(ctx, LOCKOUT_KIND, key, LOCKOUT)
     return NotAuthorizedException(WRONG, keep_writes=True)  # the count must survive the refusal
 
 
@@ -173,7 +168,7 @@ def finish(ctx: Ctx, *, token: str, code: str) -> str:
     if step is None or not ctx.tx.spend_console_totp_step(admin.name, step):
         raise _count_failure(ctx, key)
     ctx.tx.delete_console_session(pending.id_hash)
-    ctx.tx.put_console_throttle(ConsoleThrottle(key, 0, 0.0, ctx.now()))
+    lockout.succeeded(ctx, LOCKOUT_KIND, key, LOCKOUT)
     admin.last_sign_in_at = ctx.now()
     ctx.tx.put_console_admin(admin)
     new_token, _ = _session(ctx, admin.name, "in", MAX_SECONDS)

@@ -308,6 +308,9 @@ def _create(
     )
     set_identities(user, [identity_record(settings, identity.subject, int(now * 1000), primary=True)])
     insert_user(ctx, user)
+    # The provider confirmed the user: Cognito runs post confirmation once, on the first sign-in (apps add
+    # new users to groups there, whichever way they arrived). Raising refuses the sign-in; nothing is kept.
+    triggers.post_confirmation(ctx, source="PostConfirmation_ConfirmSignUp", client_id=req.client_id, user=user)
     return user
 
 

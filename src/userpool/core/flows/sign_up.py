@@ -28,6 +28,7 @@ from userpool.core.errors import (
     NotAuthorizedException,
     UserNotFoundException,
 )
+from userpool.core.identities import check_not_reserved
 from userpool.core.identity import find_user, insert_user, save_user
 from userpool.core.model import User, UserStatus
 from userpool.core.policy import check_password, personal_values
@@ -134,6 +135,8 @@ def sign_up(
     check_secret_hash(client, username, secret_hash)
     if not _USERNAME.fullmatch(username):
         raise InvalidParameterException("Username must be 1 to 128 characters with no spaces or control characters.")
+    if not ctx.pool.username_attributes:
+        check_not_reserved(ctx.pool, username)
     if password is None:
         raise InvalidParameterException("Password is required to sign up.")
     values = dict(attributes)

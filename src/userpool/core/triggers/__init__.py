@@ -5,7 +5,7 @@ dispatcher (`_dispatch.dispatch`) that bounds, times and logs them.
 | trigger | Cognito's trigger sources | wired in |
 |---|---|---|
 | pre_sign_up | PreSignUp_SignUp, _AdminCreateUser (_ExternalProvider) | flows/sign_up.sign_up, admin.create_user |
-| post_confirmation | PostConfirmation_ConfirmSignUp, _ConfirmForgotPassword | confirm_sign_up, recovery |
+| post_confirmation | PostConfirmation_ConfirmSignUp, _ConfirmForgotPassword | confirm_sign_up, recovery, federation |
 | custom_message | CustomMessage_SignUp, _ResendCode, _ForgotPassword, _UpdateUserAttribute, | delivery.compose |
 | | _VerifyUserAttribute, _AdminCreateUser, _Authentication | |
 | pre_token_generation | TokenGeneration_HostedAuth, _Authentication, _NewPasswordChallenge, | tokens._mint |

@@ -38,6 +38,8 @@ def pre_authentication(
 ) -> None:
     """Before a sign-in is checked (PreAuthentication_Authentication): raising refuses it. Cognito passes
     InitiateAuth's ClientMetadata here as `validationData`."""
+    if "pre_authentication" not in ctx.pool.triggers:  # every sign-in passes here: build no event for nobody
+        return
     request = _request(user, None, validationData=dict(validation_data) if validation_data is not None else None)
     name = user.username if user is not None else username
     dispatch(
@@ -61,6 +63,8 @@ def post_authentication(
     client_metadata: Mapping[str, str] | None = None,
 ) -> None:
     """After a successful sign-in, before the tokens go out (PostAuthentication_Authentication)."""
+    if "post_authentication" not in ctx.pool.triggers:
+        return
     request = _request(user, client_metadata, newDeviceUsed=new_device_used)
     dispatch(
         ctx,

@@ -1,4 +1,4 @@
-"""The web console's half of `SqlTx`: operators, their sessions, the sign-in throttle, the audit log, and
+"""The web console's half of `SqlTx`: operators, their sessions, the audit log, and
 pool users' recent sign-in events.
 
 An operator's TOTP secret is sealed like every other secret, bound to its column and name; the last TOTP
@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Row
 
-from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, ConsoleThrottle, SignInEvent
+from userpool.core.console_records import AuditEntry, ConsoleAdmin, ConsoleSession, SignInEvent
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import tables as t
 from userpool.store.sql._rows import _upsert, _values
@@ -87,7 +87,7 @@ class ConsoleRows:
         r["totp_secret"] = self._sealer.unseal_text(r["totp_secret"], f"console_admins.totp_secret/{r['name']}")
         return ConsoleAdmin(**r)
 
-    # -- their sessions and the throttle -------------------------------------------------------------------
+    # -- their sessions ---------------------------------------------------------------------------------------
 
     def put_console_session(self, session: ConsoleSession) -> None:
         values = _values(session)
@@ -105,15 +105,6 @@ class ConsoleRows:
     def delete_admin_console_sessions(self, name: str) -> int:
         s = t.console_sessions
         return int(self._conn.execute(sa.delete(s).where(s.c.admin_name == name)).rowcount)
-
-    def get_console_throttle(self, key_hash: str) -> ConsoleThrottle | None:
-        c = t.console_throttle
-        row = self._conn.execute(sa.select(c).where(c.c.key_hash == key_hash)).first()
-        return None if row is None else ConsoleThrottle(**row._asdict())
-
-    def put_console_throttle(self, throttle: ConsoleThrottle) -> None:
-        values = _values(throttle)
-        self._conn.execute(_upsert(self._conn.dialect.name, t.console_throttle, values), values)
 
     # -- the audit log -------------------------------------------------------------------------------------
 

@@ -4,8 +4,9 @@ Several server processes may share one database:
 
 - SQLite (a file): WAL, so readers never wait for the writer. A plain unit of work (`begin()`) starts with
   `BEGIN IMMEDIATE`, taking the write lock up front (waiting up to `busy_timeout`), so it can never fail
-  half-way for want of it. An optimistic one (`begin(optimistic=True)`, what `UserPool.run` uses for every
-  request) starts `BEGIN` (deferred): it reads from a snapshot taken at its first read and asks for the
+  half-way for want of it. An optimistic one (`begin(optimistic=True)`, what `UserPool.run` uses for nearly
+  every request; `UserPool.run_writing`, for SRP steps that write at once, does not) starts `BEGIN`
+  (deferred): it reads from a snapshot taken at its first read and asks for the
   write lock only at its first write. That is what keeps a sign-in from holding the database's only write
   lock while argon2id runs (25 ms or more) and serialising every process behind it, and it lets read-only
   actions (GetUser, token checks, ListDevices) never touch the write lock at all.

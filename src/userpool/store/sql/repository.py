@@ -96,6 +96,10 @@ _THROTTLE_WHERE = (t.throttles.c.pool_id == _b("pool_id"), t.throttles.c.key == 
 _THROTTLE = Prepared(sa.select(t.throttles).where(*_THROTTLE_WHERE))
 _THROTTLE_LOCKED = sa.select(t.throttles).where(*_THROTTLE_WHERE).with_for_update()
 _DEVICE = Prepared(sa.select(t.devices).where(t.devices.c.pool_id == _b("pool_id"), t.devices.c.key == _b("key")))
+_d = t.devices
+_DEVICES_OF = (_d.c.pool_id == _b("pool_id"), _d.c.user_sub == _b("user_sub"))
+_DEVICE_GROUP = Prepared(sa.select(_d.c.group_key).where(*_DEVICES_OF).limit(1))
+_DELETE_UNCONFIRMED = sa.delete(_d).where(*_DEVICES_OF, _d.c.confirmed == sa.false(), _d.c.created_at < _b("before"))
 
 # Expired token families stay a day, so a refresh that comes just too late still finds its family.
 TOKEN_SESSION_GRACE = 86400.0
@@ -508,6 +512,14 @@ class SqlTx(MfaRows, AdminRows, ConsoleRows, BulkRows):
         used = sa.func.coalesce(d.c.last_authenticated_at, d.c.created_at)
         query = sa.select(d).where(d.c.pool_id == pool_id, d.c.user_sub == user_sub)
         return [self._device(row._asdict()) for row in self._conn.execute(query.order_by(used.desc(), d.c.key))]
+
+    def device_group_key(self, pool_id: str, user_sub: str) -> str | None:
+        row = _DEVICE_GROUP.first(self._conn, {"pool_id": pool_id, "user_sub": user_sub})
+        return None if row is None else str(row["group_key"])
+
+    def delete_unconfirmed_devices(self, pool_id: str, user_sub: str, before: float) -> int:
+        params = {"pool_id": pool_id, "user_sub": user_sub, "before": before}
+        return int(self._conn.execute(_DELETE_UNCONFIRMED, params).rowcount)
 
     def delete_device(self, pool_id: str, key: str) -> None:
         self._execute(sa.delete(t.devices).where(t.devices.c.pool_id == pool_id, t.devices.c.key == key))

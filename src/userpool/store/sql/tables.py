@@ -371,16 +371,6 @@ console_sessions = sa.Table(
     sa.Index("ix_console_sessions_expires", "expires_at"),
 )
 
-# Failed console sign-ins per name (a keyed hash of it, so unknown names are throttled alike).
-console_throttle = sa.Table(
-    "console_throttle",
-    metadata,
-    sa.Column("key_hash", sa.Text, primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False),
-    sa.Column("locked_until", sa.Double, nullable=False),
-    sa.Column("updated_at", sa.Double, nullable=False),
-)
-
 audit_log = sa.Table(
     "audit_log",
     metadata,

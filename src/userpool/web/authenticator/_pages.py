@@ -4,6 +4,7 @@ rendering, the POST → 303 → GET redirects, and where a sign-in goes after ea
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -11,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from userpool.api import equal_time
 from userpool.api.client_address import client_address
 from userpool.api.oauth.context import loopback_allowed, pool_of, run_flow
 from userpool.api.oauth.params import oauth_params, oauth_query, read_form
@@ -85,6 +87,7 @@ async def read_checked_form(request: Request) -> dict[str, str] | Response:
 RATE_LIMITED: dict[Callable[..., object], str] = {
     hosted_sign_in.sign_in: rate_limits.SIGN_IN,
     hosted_sign_in.answer: rate_limits.SIGN_IN,
+    hosted_sign_in.verify_totp: rate_limits.SIGN_IN,  # a TOTP code being set up is a guess like any other
     hosted.sign_up: rate_limits.SIGN_UP,
     hosted.confirm_sign_up: rate_limits.SIGN_UP,
     hosted.resend_code: rate_limits.CODE_SEND,
@@ -93,15 +96,29 @@ RATE_LIMITED: dict[Callable[..., object], str] = {
     hosted.forgot_password: rate_limits.PASSWORD_RESET,
     hosted.confirm_forgot_password: rate_limits.PASSWORD_RESET,
 }
+# The forms that name a user answer no sooner than a known user's would (api/equal_time.py), by floor name.
+EQUAL_TIME: dict[Callable[..., object], str] = {
+    hosted_sign_in.sign_in: "web:sign_in",
+    hosted.confirm_sign_up: "web:confirm_sign_up",
+    hosted.resend_code: "web:resend_code",
+    hosted.forgot_password: "web:forgot_password",
+    hosted.confirm_forgot_password: "web:confirm_forgot_password",
+}
 
 
 async def attempt(
     request: Request, flow: Callable[Concatenate[Ctx, P], R], *args: P.args, **kwargs: P.kwargs
 ) -> R | CognitoError:
+    arrived = time.perf_counter()  # a form that names a user is held from here (api/equal_time.py)
     try:
         limited = RATE_LIMITED.get(flow)
         if limited is not None:
             await run_in_threadpool(pool_of(request).limit, limited, client_address(request))
+        hold = EQUAL_TIME.get(flow)
+        if hold is not None:
+            pool = pool_of(request)
+            client_id = str(kwargs["client_id"])
+            return await equal_time.run(pool, hold, client_id, arrived, pool.run, flow, *args, **kwargs)
         return await run_flow(request, flow, *args, **kwargs)
     except CognitoError as err:
         return err

@@ -38,6 +38,7 @@ EN: dict[str, str] = {
     "password.rule_lower": "A lowercase letter",
     "password.rule_number": "A number",
     "password.rule_symbol": "A symbol",
+    "password.rule_common": "Not a commonly used password",
     "password.rule_met": "done",
     "password.rule_unmet": "not yet",
     # confirm sign-up
@@ -167,6 +168,7 @@ EN: dict[str, str] = {
     # errors (shown with role="alert")
     "error.passwords_must_match": "Your passwords must match",
     "error.password_rules": "Your password must have: {rules}.",
+    "error.password_common": "Password is too common. Choose one that is harder to guess.",
     "error.field_required": "{field} is required.",
     "error.incorrect_credentials": "Incorrect username or password.",
     "error.account_exists": "An account with the given {login} already exists.",

@@ -2,6 +2,8 @@
 // Without it every page works the same; the server checks everything again.
 // - The password rules under a new password are ticked off as the user types (data-met on each rule, and a
 //   visually hidden "done" / "not yet" for screen readers), and the field is marked invalid until they are met.
+//   "Not a commonly used password" (data-server-rule) is left alone: only the server knows the blocklist,
+//   and its refusal says so on the form.
 // - "Confirm Password" says at once when it does not match.
 (function () {
   "use strict";
