@@ -166,7 +166,7 @@ def _held(h: PoolHarness, client_id: str, *, fails: bool = False) -> Any:
             raise NotAuthorizedException("Incorrect username or password.")
         return "done"
 
-    return asyncio.run(equal_time.run(h.pool, "test", client_id, time.perf_counter(), flow))
+    return asyncio.run(equal_time.run(h.pool, "test", client_id, flow))
 
 
 def test_answers_and_errors_alike_wait_for_the_floor(harness: PoolHarness, sleeps: list[float]) -> None:
@@ -199,7 +199,7 @@ def test_only_answers_about_existing_users_feed_the_floor(harness: PoolHarness, 
     harness.confirmed_user(email)
 
     def held(flow: Callable[[], str], client_id: str) -> None:
-        asyncio.run(equal_time.run(harness.pool, "test", client_id, time.perf_counter(), flow))
+        asyncio.run(equal_time.run(harness.pool, "test", client_id, flow))
 
     for _ in range(20):  # an attacker's probes of names no user has: the floor learns nothing from them
         held(_found_user(harness, "nobody@example.com"), harness.client_id)
@@ -228,7 +228,7 @@ def test_padding_holds_no_thread(harness: PoolHarness, monkeypatch: pytest.Monke
         return i
 
     async def one(i: int) -> None:
-        await equal_time.run(harness.pool, "test", harness.client_id, time.perf_counter(), flow, i)
+        await equal_time.run(harness.pool, "test", harness.client_id, flow, i)
         events.append(f"answered {i}")
 
     async def main() -> None:
@@ -250,7 +250,5 @@ def test_the_flows_own_arguments_pass_through(harness: PoolHarness, sleeps: list
     def flow(*, client_id: str, username: str) -> str:
         return f"{client_id}/{username}"
 
-    held = equal_time.run(
-        harness.pool, "test", harness.client_id, time.perf_counter(), flow, client_id="c", username="u"
-    )
+    held = equal_time.run(harness.pool, "test", harness.client_id, flow, client_id="c", username="u")
     assert asyncio.run(held) == "c/u"

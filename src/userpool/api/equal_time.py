@@ -6,7 +6,7 @@ honestly is the known path's other work: loading and unsealing a verifier, issui
 recording and delivering its message (with SMTP, a network round trip), counting a wrong code. So the
 async layers hold the answer back instead: each kind of request (an action, an auth flow, a hosted form)
 has a floor per pool and process, and its answer — success or error alike — leaves no sooner than the
-floor after the request arrived. The request waits for that on the event loop, so no worker thread waits for
+floor after its flow started. The request waits for that on the event loop, so no worker thread waits for
 the padding; one timer thread per process wakes every waiting request at its deadline (`_Timer`: the
 loop's own timers round each wait up to a whole millisecond from whenever the loop asks, and that rounding
 would carry the sub-millisecond part of the flow's own duration into the answer time).
@@ -17,9 +17,11 @@ seconds, times `MARGIN`, never below `MINIMUM` nor above `MAXIMUM`; when all of 
 one still counts. Known and unknown names alike take max(natural, floor), and a known answer is never
 slower than the floor unless it is slower than every recent one by the margin. Names no user has never
 move a floor, so an attacker's probes cannot wear it down; and a burst of slow answers (a load peak) stops
-holding every answer as soon as `WINDOW` quicker known answers, or `AGE` seconds, have passed. The time
-counts from the request's arrival (parsing, the rate-limit hop, waiting for a worker thread, the flow, its
-commit and delivery), so the noise of every step before the answer is under the floor too.
+holding every answer as soon as `WINDOW` quicker known answers, or `AGE` seconds, have passed. What is
+timed, held and learnt is the flow's own time on its worker thread (its unit of work, commit and
+delivery): what comes before it (parsing, the rate-limit hop, waiting for a free worker thread) does not
+depend on the name, and counting it would make every floor follow the server's queueing — a loaded server
+would hold each answer to its worst recent queue, and a closed loop of clients would get slower answers.
 
 Residual leak (docs/security-defences.md): in a fresh process, the first known-path answer of each kind
 comes before any floor has learnt it (one name per action per process start); a known answer slower than
@@ -91,7 +93,7 @@ class Floor:
         return min(self.maximum, max(self.minimum, held))
 
     def observe(self, seconds: float) -> None:
-        """How long an answer about a user that exists took (from the request's arrival)."""
+        """How long the flow of an answer about a user that exists took."""
         with self._lock:
             self._recent.append((self._clock(), min(self.maximum, seconds * self.margin)))
 
@@ -217,42 +219,41 @@ async def wait_until(deadline: float) -> None:
 
 
 class _Watch:
-    took = 0.0  # seconds from the request's arrival to the flow's end
+    started = 0.0  # `time.perf_counter()` when the flow started on its worker thread
+    took = 0.0  # seconds from then to the flow's end
     hides = True
     known = False  # the flow found a user by the name it was given
 
 
-async def run(
-    pool: UserPool, key: str, client_id: str, arrived: float, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
-) -> R:
+async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """`fn(*args, **kwargs)` on a worker thread; its answer or error, if `client_id` hides users, not
-    before `key`'s floor has passed since `arrived` (`time.perf_counter()` when the request came in).
-    Cancellation is not held (nobody waits for it)."""
+    before `key`'s floor has passed since it started. Cancellation is not held (nobody waits for it)."""
     equal = for_pool(pool)
     floor = equal.floor(key)
     watch = _Watch()
 
     def work() -> R:
         FOUND_NAMED_USER.set(False)  # this thread's copy of the request's context: the flow below sets it
+        watch.started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            watch.took = time.perf_counter() - arrived
+            watch.took = time.perf_counter() - watch.started
             watch.known = FOUND_NAMED_USER.get()
             watch.hides = equal.hides(client_id)  # after the clock stopped: the same for every name
 
     try:
         result = await run_sync(work)
     except Exception:
-        await _hold(floor, watch, arrived)
+        await _hold(floor, watch)
         raise
-    await _hold(floor, watch, arrived)
+    await _hold(floor, watch)
     return result
 
 
-async def _hold(floor: Floor, watch: _Watch, arrived: float) -> None:
+async def _hold(floor: Floor, watch: _Watch) -> None:
     target = floor.value()  # before this request's own duration can raise it
     if watch.known:  # names no user has never move a floor: probes cannot wear it down
         floor.observe(watch.took)
     if watch.hides:
-        await wait_until(arrived + target)
+        await wait_until(watch.started + target)

@@ -11,7 +11,6 @@ import logging
 import math
 import os
 import random
-import time
 import uuid
 from typing import Any
 
@@ -109,7 +108,6 @@ def _signed_request(request: Request, body: bytes) -> SignedRequest:
 
 async def handle(request: Request) -> Response:
     pool: UserPool = request.app.state.pool
-    arrived = time.perf_counter()  # an answer that names a user is held from here (api/equal_time.py)
     request_id = _request_id()
     try:
         target = request.headers.get("x-amz-target", "")
@@ -143,7 +141,7 @@ async def handle(request: Request) -> Response:
             hold = equal_time.api_key(action, body)
             if hold is not None:  # names a user: no sooner than the known path would answer (api/equal_time.py)
                 client_id = str(body.get("ClientId", ""))
-                result = await equal_time.run(pool, hold, client_id, arrived, handler, pool, body)
+                result = await equal_time.run(pool, hold, client_id, handler, pool, body)
             else:
                 result = await run_sync(handler, pool, body)
         finally:

@@ -4,7 +4,6 @@ rendering, the POST → 303 → GET redirects, and where a sign-in goes after ea
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
@@ -109,7 +108,6 @@ EQUAL_TIME: dict[Callable[..., object], str] = {
 async def attempt(
     request: Request, flow: Callable[Concatenate[Ctx, P], R], *args: P.args, **kwargs: P.kwargs
 ) -> R | CognitoError:
-    arrived = time.perf_counter()  # a form that names a user is held from here (api/equal_time.py)
     try:
         limited = RATE_LIMITED.get(flow)
         if limited is not None:
@@ -118,7 +116,7 @@ async def attempt(
         if hold is not None:
             pool = pool_of(request)
             client_id = str(kwargs["client_id"])
-            return await equal_time.run(pool, hold, client_id, arrived, pool.run, flow, *args, **kwargs)
+            return await equal_time.run(pool, hold, client_id, pool.run, flow, *args, **kwargs)
         return await run_flow(request, flow, *args, **kwargs)
     except CognitoError as err:
         return err
