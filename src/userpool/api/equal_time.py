@@ -19,9 +19,10 @@ slower than the floor unless it is slower than every recent one by the margin. N
 move a floor, so an attacker's probes cannot wear it down; and a burst of slow answers (a load peak) stops
 holding every answer as soon as `WINDOW` quicker known answers, or `AGE` seconds, have passed. What is
 timed, held and learnt is the flow's own time on its worker thread (its unit of work, commit and
-delivery): what comes before it (parsing, the rate-limit hop, waiting for a free worker thread) does not
-depend on the name, and counting it would make every floor follow the server's queueing — a loaded server
-would hold each answer to its worst recent queue, and a closed loop of clients would get slower answers.
+delivery), less any wait for an argon2id slot (`userpool/waits.py`): that wait, and what comes before the
+flow (parsing, the rate-limit hop, waiting for a free worker thread), do not depend on the name, and
+counting them would make every floor follow the server's queueing — a loaded server would hold each answer
+to its worst recent queue, and a closed loop of clients would get slower answers.
 
 Residual leak (docs/security-defences.md): in a fresh process, the first known-path answer of each kind
 comes before any floor has learnt it (one name per action per process start); a known answer slower than
@@ -42,6 +43,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from userpool import waits
 from userpool.api.threads import run_sync
 from userpool.core.context import Ctx
 from userpool.service import FOUND_NAMED_USER, UserPool
@@ -220,7 +222,8 @@ async def wait_until(deadline: float) -> None:
 
 class _Watch:
     started = 0.0  # `time.perf_counter()` when the flow started on its worker thread
-    took = 0.0  # seconds from then to the flow's end
+    waited = 0.0  # seconds of that in a queue every name stands in alike (an argon2id slot: userpool/waits.py)
+    took = 0.0  # seconds from then to the flow's end, less `waited`
     hides = True
     known = False  # the flow found a user by the name it was given
 
@@ -234,11 +237,13 @@ async def run(pool: UserPool, key: str, client_id: str, fn: Callable[P, R], /, *
 
     def work() -> R:
         FOUND_NAMED_USER.set(False)  # this thread's copy of the request's context: the flow below sets it
+        waits.reset()
         watch.started = time.perf_counter()
         try:
             return fn(*args, **kwargs)
         finally:
-            watch.took = time.perf_counter() - watch.started
+            watch.waited = waits.total()
+            watch.took = time.perf_counter() - watch.started - watch.waited
             watch.known = FOUND_NAMED_USER.get()
             watch.hides = equal.hides(client_id)  # after the clock stopped: the same for every name
 
@@ -256,4 +261,4 @@ async def _hold(floor: Floor, watch: _Watch) -> None:
     if watch.known:  # names no user has never move a floor: probes cannot wear it down
         floor.observe(watch.took)
     if watch.hides:
-        await wait_until(watch.started + target)
+        await wait_until(watch.started + watch.waited + target)
