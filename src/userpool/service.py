@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
+from userpool import waits
 from userpool.core import audit, rate_limits
 from userpool.core.config import PoolConfig
 from userpool.core.context import Ctx, Origin
@@ -75,7 +76,8 @@ class UserPool:
         proof spends its challenge first): it takes the write lock up front instead, as the optimistic attempt
         would mostly fail at that first write when other sign-ins commit meanwhile (measured: 60% of SRP
         units of work under load), and each failure is the unit's reads and work done twice."""
-        return self._attempts(False, flow, *args, **kwargs)
+        with waits.up_front_lock_waits():  # the same queue for every name: not the flow's own time
+            return self._attempts(False, flow, *args, **kwargs)
 
     def _attempts(
         self, optimistic: bool, flow: Callable[Concatenate[Ctx, P], R], /, *args: P.args, **kwargs: P.kwargs

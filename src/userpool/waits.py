@@ -1,10 +1,12 @@
-"""Time a flow spends waiting for an argon2id slot, noted per thread.
+"""Time a flow spends queueing for what every request shares, noted per thread.
 
-Every request that hashes a password waits for a slot when the server is busy (`crypto/argon2id.py`), a
-known name and an unknown one alike: each hashes exactly once. The equal-time floors (`api/equal_time.py`)
-leave that queue out of the time they learn and hold, as they leave out the wait for a worker thread: it
-says nothing about the name, and counting it would hold every sign-in's answer to the server's worst recent
-queue (a closed loop of clients would then sign in slower and slower).
+Two queues every name stands in alike: an argon2id slot (`crypto/argon2id.py`; each sign-in hashes exactly
+once, whether the name exists or not), and SQLite's write lock for a unit of work that takes it up front
+(`UserPool.run_writing`, chosen by the action, never by the name: the SRP steps). The equal-time floors
+(`api/equal_time.py`) leave those waits out of the time they learn and hold, as they leave out the wait for
+a worker thread: they say nothing about the name, and counting them would hold every answer to the
+server's worst recent queue. A lock wait in an optimistic unit's retry is not counted: whether a unit is
+retried may depend on what it wrote, and so on the name.
 """
 
 from __future__ import annotations
@@ -25,6 +27,20 @@ def reset() -> None:
 def total() -> float:
     """Seconds this thread has waited since `reset`."""
     return float(getattr(_local, "seconds", 0.0))
+
+
+@contextmanager
+def up_front_lock_waits() -> Iterator[None]:
+    """Within the block, a unit of work that takes the write lock up front counts that wait (`waiting`)."""
+    _local.locks = True
+    try:
+        yield
+    finally:
+        _local.locks = False
+
+
+def counting_lock_waits() -> bool:
+    return bool(getattr(_local, "locks", False))
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.support.pool import PoolHarness
+from userpool import waits
 from userpool.api import equal_time, threads
 from userpool.api.equal_time import Floor
 from userpool.core.errors import NotAuthorizedException
@@ -252,3 +254,37 @@ def test_the_flows_own_arguments_pass_through(harness: PoolHarness, sleeps: list
 
     held = equal_time.run(harness.pool, "test", harness.client_id, flow, client_id="c", username="u")
     assert asyncio.run(held) == "c/u"
+
+
+def test_a_queue_every_name_stands_in_is_not_the_flows_own_time(harness: PoolHarness, sleeps: list[float]) -> None:
+    """A flow that queued 0.3 s for an argon2id slot (or an up-front write lock) and then worked briefly:
+    the floor learns the work only, and the answer is held to the floor counted from the end of the queue."""
+    equal_time.for_pool(harness.pool).floors["test"] = f = Floor(minimum=0.5)
+    email = f"queued-{time.time_ns()}@example.com"
+    harness.confirmed_user(email)
+
+    def flow() -> str:
+        with waits.waiting():
+            time.sleep(0.3)  # in the queue
+        harness.pool.run(lambda ctx: find_user(ctx, email))
+        return "done"
+
+    asyncio.run(equal_time.run(harness.pool, "test", harness.client_id, flow))
+    assert f.value() == 0.5  # the work (a lookup) times the margin is far below the minimum: not 0.3 s of it
+    assert len(sleeps) == 1 and 0.4 < sleeps[0] < 0.5, sleeps  # the floor after the queue, less the work
+
+
+def test_waits_are_counted_per_thread_and_lock_waits_only_when_asked() -> None:
+    waits.reset()
+    with waits.waiting():
+        time.sleep(0.01)
+    assert waits.total() >= 0.01
+    assert not waits.counting_lock_waits()
+    with waits.up_front_lock_waits():
+        assert waits.counting_lock_waits()
+    assert not waits.counting_lock_waits()
+    seen: list[float] = []
+    other = threading.Thread(target=lambda: seen.append(waits.total()))
+    other.start()
+    other.join()
+    assert seen == [0.0]  # another thread's count is its own

@@ -50,6 +50,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from userpool import waits
 from userpool.core.errors import StoreBusy, StoreRetry
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql.cache import ReadCache
@@ -253,7 +254,11 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
         assert raw is not None
         statement = "BEGIN" if deferred else "BEGIN IMMEDIATE"
         try:
-            raw.execute(statement)
+            if not deferred and waits.counting_lock_waits():
+                with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
+                    raw.execute(statement)
+            else:
+                raw.execute(statement)
         except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("database is locked")
             raise OperationalError(statement, None, exc) from exc
 
