@@ -19,10 +19,11 @@ slower than the floor unless it is slower than every recent one by the margin. N
 move a floor, so an attacker's probes cannot wear it down; and a burst of slow answers (a load peak) stops
 holding every answer as soon as `WINDOW` quicker known answers, or `AGE` seconds, have passed. What is
 timed, held and learnt is the flow's own time on its worker thread (its unit of work, commit and
-delivery), less any wait for an argon2id slot (`userpool/waits.py`): that wait, and what comes before the
-flow (parsing, the rate-limit hop, waiting for a free worker thread), do not depend on the name, and
-counting them would make every floor follow the server's queueing — a loaded server would hold each answer
-to its worst recent queue, and a closed loop of clients would get slower answers.
+delivery), less any wait for an argon2id slot or an up-front write lock (`userpool/waits.py`): those
+waits, and what comes before the flow (parsing, the rate-limit hop, waiting for a free worker thread), do
+not depend on the name, and counting them would make every floor follow the server's queueing — a loaded
+server would hold each answer to its worst recent queue, and a closed loop of clients would get slower
+answers.
 
 Residual leak (docs/security-defences.md): in a fresh process, the first known-path answer of each kind
 comes before any floor has learnt it (one name per action per process start); a known answer slower than
@@ -222,7 +223,7 @@ async def wait_until(deadline: float) -> None:
 
 class _Watch:
     started = 0.0  # `time.perf_counter()` when the flow started on its worker thread
-    waited = 0.0  # seconds of that in a queue every name stands in alike (an argon2id slot: userpool/waits.py)
+    waited = 0.0  # seconds of that in a queue every name stands in alike (userpool/waits.py)
     took = 0.0  # seconds from then to the flow's end, less `waited`
     hides = True
     known = False  # the flow found a user by the name it was given
