@@ -97,23 +97,27 @@ def check(engine: sa.Engine, response: httpx.Response, before: Any, what: str, s
     assert not changes, (what, error, [str(c) for c in changes])
 
 
+def _record_stats(name: str, stats: Counter[str], actions: int) -> None:
+    record(
+        "fuzz",
+        name,
+        requests=stats["requests"],
+        accepted=stats["accepted"],
+        refused=stats["refused"],
+        server_errors=stats["server_errors"],
+        tracebacks=stats["tracebacks"],
+        state_changes_on_refusal=stats["state_changed_on_refusal"],
+        actions=actions,
+        errors={k[6:]: v for k, v in sorted(stats.items()) if k.startswith("error:")},
+    )
+
+
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
     STATS.clear()
     with in_process(Path(tmp_path_factory.mktemp("fuzz-api"))) as running:
         yield running
-    record(
-        "fuzz",
-        "cognito_api",
-        requests=STATS["requests"],
-        accepted=STATS["accepted"],
-        refused=STATS["refused"],
-        server_errors=STATS["server_errors"],
-        tracebacks=STATS["tracebacks"],
-        state_changes_on_refusal=STATS["state_changed_on_refusal"],
-        actions=len(all_actions()) + len(extension_actions()),
-        errors={k[6:]: v for k, v in sorted(STATS.items()) if k.startswith("error:")},
-    )
+    _record_stats("cognito_api", STATS, len(all_actions()) + len(extension_actions()))
 
 
 @pytest.fixture(scope="module")
@@ -325,18 +329,7 @@ def admin_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcess]:
     ADMIN_STATS.clear()
     with in_process(Path(tmp_path_factory.mktemp("fuzz-admin"))) as running:
         yield running
-    record(
-        "fuzz",
-        "cognito_admin_api_signed",
-        requests=ADMIN_STATS["requests"],
-        accepted=ADMIN_STATS["accepted"],
-        refused=ADMIN_STATS["refused"],
-        server_errors=ADMIN_STATS["server_errors"],
-        tracebacks=ADMIN_STATS["tracebacks"],
-        state_changes_on_refusal=ADMIN_STATS["state_changed_on_refusal"],
-        actions=len(ADMIN_ACTIONS),
-        errors={k[6:]: v for k, v in sorted(ADMIN_STATS.items()) if k.startswith("error:")},
-    )
+    _record_stats("cognito_admin_api_signed", ADMIN_STATS, len(ADMIN_ACTIONS))
 
 
 @pytest.fixture(scope="module")
