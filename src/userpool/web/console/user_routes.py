@@ -116,28 +116,16 @@ async def _disable(request: Request, operator: Operator, username: str, form: di
     return result if isinstance(result, CognitoError) else ("enabled" if enable else "disabled")
 
 
-async def _sign_out(request: Request, operator: Operator, username: str, form: dict[str, str]) -> CognitoError | str:
-    pool_id = pool_of(request).config.pool_id
-    audit: AuditSpec = ("user.sign_out_everywhere", f"user:{username}", {})
-    flow = admin_users.global_sign_out
-    result = await change(request, operator, audit, flow, user_pool_id=pool_id, username=username)
-    return result if isinstance(result, CognitoError) else "signed_out"
+def _plain(audit_action: str, flow: Callable[..., object], done: str) -> Action:
+    """A change that takes nothing but the user (sign out everywhere, confirm, reset the password)."""
 
+    async def act(request: Request, operator: Operator, username: str, form: dict[str, str]) -> CognitoError | str:
+        pool_id = pool_of(request).config.pool_id
+        audit: AuditSpec = (audit_action, f"user:{username}", {})
+        result = await change(request, operator, audit, flow, user_pool_id=pool_id, username=username)
+        return result if isinstance(result, CognitoError) else done
 
-async def _confirm(request: Request, operator: Operator, username: str, form: dict[str, str]) -> CognitoError | str:
-    pool_id = pool_of(request).config.pool_id
-    audit: AuditSpec = ("user.confirm", f"user:{username}", {})
-    flow = admin_users.confirm_sign_up
-    result = await change(request, operator, audit, flow, user_pool_id=pool_id, username=username)
-    return result if isinstance(result, CognitoError) else "confirmed"
-
-
-async def _reset(request: Request, operator: Operator, username: str, form: dict[str, str]) -> CognitoError | str:
-    pool_id = pool_of(request).config.pool_id
-    audit: AuditSpec = ("user.reset_password", f"user:{username}", {})
-    flow = admin_users.reset_user_password
-    result = await change(request, operator, audit, flow, user_pool_id=pool_id, username=username)
-    return result if isinstance(result, CognitoError) else "reset"
+    return act
 
 
 async def _password(request: Request, operator: Operator, username: str, form: dict[str, str]) -> CognitoError | str:
@@ -237,9 +225,9 @@ async def _forget_device(
 
 ACTIONS: dict[str, Action] = {
     "enabled": _disable,
-    "sign-out": _sign_out,
-    "confirm": _confirm,
-    "reset-password": _reset,
+    "sign-out": _plain("user.sign_out_everywhere", admin_users.global_sign_out, "signed_out"),
+    "confirm": _plain("user.confirm", admin_users.confirm_sign_up, "confirmed"),
+    "reset-password": _plain("user.reset_password", admin_users.reset_user_password, "reset"),
     "set-password": _password,
     "attributes": _attributes,
     "delete-attribute": _delete_attribute,
