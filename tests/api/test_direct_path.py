@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,3 +81,27 @@ def test_other_methods_and_paths_take_the_full_stack(harness: PoolHarness) -> No
     client = Client(harness)
     assert client.request("GET", "/").status_code == 405  # the router's answer: "/" takes POST only
     assert client.request("POST", "/nowhere", content=b"{}").status_code == 404
+
+
+def test_get_user_runs_on_the_event_loop_on_sqlite(harness: PoolHarness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite reads are calls into this process: GetUser skips the hand-off to a flow thread (endpoint.ON_LOOP)
+    and answers as the handler does; a bad token is still Cognito's error."""
+    from userpool.api.cognito import endpoint
+
+    harness.confirmed_user("ada@example.com")
+    token = harness.password_sign_in("ada@example.com").access_token
+    threads: list[str] = []
+    inner = endpoint.HANDLERS["GetUser"]
+
+    def watched(pool: object, body: dict[str, object]) -> object:
+        threads.append(threading.current_thread().name)
+        return inner(pool, body)  # type: ignore[arg-type]
+
+    monkeypatch.setitem(endpoint.HANDLERS, "GetUser", watched)
+    assert harness.pool.store.reads_in_process
+    client = Client(harness)
+    status, _, text = _call(client, "GetUser", {"AccessToken": token})
+    assert status == 200 and json.loads(text) == inner(harness.pool, {"AccessToken": token})
+    status, headers, _ = _call(client, "GetUser", {"AccessToken": token + "x"})
+    assert status == 400 and headers["x-amzn-errortype"] == "NotAuthorizedException:"
+    assert threads == [threading.current_thread().name] * 2  # asyncio.run's loop: this thread, not a flow thread

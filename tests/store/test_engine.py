@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,28 @@ def test_every_sqlite_unit_of_work_holds_the_write_lock_but_readers_still_read(
             other.execute("ROLLBACK")
         finally:
             other.close()
+
+
+def test_a_unit_of_work_waits_for_the_write_lock_and_keeps_the_busy_timeout(
+    sqlite_store: SqlStore, tmp_path: Path
+) -> None:
+    """The write lock held by another process for a while: the unit of work waits (polling in short steps,
+    engine._begin_immediate) and then runs; the connection's busy_timeout is the configured one after."""
+    with sqlite_store:
+        with sqlite_store.begin() as tx:
+            tx.put_pool(r.pool())
+        holder = sqlite3.connect(tmp_path / "pool.db", isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN IMMEDIATE")
+        release = threading.Timer(0.05, lambda: holder.execute("ROLLBACK"))
+        release.start()
+        try:
+            with sqlite_store.begin() as tx:
+                assert tx.get_pool(r.POOL) is not None
+                timeout = tx._conn.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        finally:
+            release.join()
+            holder.close()
+        assert timeout == SQLITE_BUSY_TIMEOUT_MS
 
 
 def test_bare_postgresql_url_means_psycopg_3() -> None:

@@ -7,6 +7,7 @@ import in start-up time and in memory.
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -84,6 +85,10 @@ def create_app() -> Starlette:
         pool.counters = _redis_counters(redis_url)
     app = build_app(pool, sandbox_mode=False, extra_routes=hosted_routes(), trusted_proxies=proxies)
     app.state.senders = defn.senders
+    # What start-up made (modules, the app, the definition) lives as long as the process: out of the
+    # collector's scans, so a full collection while serving walks only what requests keep, not every module.
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -257,6 +257,12 @@ class Tx(Protocol):
 
 
 class Store(Protocol):
+    @property
+    def reads_in_process(self) -> bool:
+        """Whether a unit of work that only reads is a call into this process (SQLite: pages of a local
+        file, microseconds) rather than a wait on another (PostgreSQL: a round trip per statement)."""
+        ...
+
     def begin(self, *, optimistic: bool = False) -> AbstractContextManager[Tx]:
         """One unit of work: commits when the block exits normally, rolls back when it raises.
 
