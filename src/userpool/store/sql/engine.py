@@ -40,6 +40,7 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -78,10 +79,15 @@ _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 class SqlStore:
     """`core.store.Store` on SQLAlchemy Core. Make one with `open_store`; share it between threads."""
 
-    def __init__(self, engine: Engine, sealer: Sealer) -> None:
+    def __init__(self, engine: Engine, sealer: Sealer, *, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
         self.engine = engine
         self._sealer = sealer
         self.cache = ReadCache()
+        self._busy_timeout_s = busy_timeout_ms / 1000
+        # SQLite: this process's units of work that take the write lock up front queue here, asleep until
+        # the one before is done, so only one of them at a time tries for SQLite's lock (`_begin_immediate`
+        # polls; sixteen threads polling would take the GIL from the one doing the work).
+        self._writers = threading.Lock() if self._deferrable else None
 
     @contextmanager
     def begin(self, *, optimistic: bool = False) -> Iterator[SqlTx]:
@@ -92,6 +98,30 @@ class SqlStore:
         inside one in the same thread: on SQLite the inner one would wait for the outer one's write lock
         and fail after `busy_timeout`.
         """
+        if optimistic or self._writers is None:
+            with self._unit(optimistic) as tx:
+                yield tx
+            return
+        with self._queued(self._writers), self._unit(optimistic) as tx:
+            yield tx
+
+    @contextmanager
+    def _queued(self, writers: threading.Lock) -> Iterator[None]:
+        """Hold this process's place for SQLite's write lock: `StoreBusy` after `busy_timeout`, as SQLite."""
+        if waits.counting_lock_waits():
+            with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
+                acquired = writers.acquire(timeout=self._busy_timeout_s)
+        else:
+            acquired = writers.acquire(timeout=self._busy_timeout_s)
+        if not acquired:
+            raise StoreBusy("database is locked (another unit of work of this process held it)")
+        try:
+            yield
+        finally:
+            writers.release()
+
+    @contextmanager
+    def _unit(self, optimistic: bool) -> Iterator[SqlTx]:
         tx: SqlTx | None = None
         try:
             with self.engine.connect() as conn:
@@ -186,7 +216,7 @@ def open_store(
     except BaseException:
         engine.dispose()
         raise
-    return SqlStore(engine, sealer)
+    return SqlStore(engine, sealer, busy_timeout_ms=busy_timeout_ms)
 
 
 def create_engine(
