@@ -137,8 +137,10 @@ def userpool_env() -> dict[str, str]:
     }
 
 
-def start_serve(workdir: Path, database_url: str, workers: int, *, database_name: str | None = None) -> Server:
-    app = write_app(workdir / "app")
+def start_serve(
+    workdir: Path, database_url: str, workers: int, *, database_name: str | None = None, resource: str = RESOURCE
+) -> Server:
+    app = write_app(workdir / "app", resource)
     port = free_port()
     argv = [
         *userpool_command(),
@@ -207,8 +209,8 @@ class PgBackends:
         self._conn.close()
 
 
-def userpool_ids(database_url: str, endpoint: str) -> tuple[str, str]:
-    """(pool id, default app client id) of the pool `serve` deployed."""
+def userpool_ids(database_url: str, endpoint: str, client: str | None = None) -> tuple[str, str]:
+    """(pool id, app client id) of the pool `serve` deployed: the default client, or the one named `client`."""
     from userpool.crypto.sealing import Sealer
     from userpool.store import open_store
 
@@ -216,7 +218,8 @@ def userpool_ids(database_url: str, endpoint: str) -> tuple[str, str]:
     store = open_store(database_url, Sealer(MASTER_KEY), pool_size=1)
     try:
         with store.begin() as tx:
-            return pool_id, tx.list_clients(pool_id)[0].id
+            clients = tx.list_clients(pool_id)
+            return pool_id, next(c.id for c in clients if c.name == client) if client else clients[0].id
     finally:
         store.close()
 
