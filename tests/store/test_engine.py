@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from userpool.core.errors import StoreBusy
 from userpool.crypto.sealing import Sealer
 from userpool.store.sql import SqlStore, open_store
 from userpool.store.sql.engine import SQLITE_BUSY_TIMEOUT_MS, create_engine
@@ -75,6 +76,31 @@ def test_a_unit_of_work_waits_for_the_write_lock_and_keeps_the_busy_timeout(
             release.join()
             holder.close()
         assert timeout == SQLITE_BUSY_TIMEOUT_MS
+
+
+def test_a_unit_of_work_queued_behind_this_processs_writer_gives_up_after_the_busy_timeout(tmp_path: Path) -> None:
+    """Units of work that take the write lock up front queue on a lock of the process (SqlStore._queued):
+    one held longer than the busy timeout makes the next `StoreBusy` (TooManyRequests), and changes nothing."""
+    store = open_store(f"sqlite:///{tmp_path / 'pool.db'}", SEALER, busy_timeout_ms=50)
+    holding, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.begin() as tx:
+            tx.put_pool(r.pool())
+            holding.set()
+            done.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        with pytest.raises(StoreBusy), store.begin() as tx:
+            tx.put_pool(r.pool(r.POOL + "x"))
+    finally:
+        done.set()
+        holder.join()
+    with store, store.begin() as tx:
+        assert tx.get_pool(r.POOL) is not None and tx.get_pool(r.POOL + "x") is None
 
 
 def test_bare_postgresql_url_means_psycopg_3() -> None:
