@@ -73,6 +73,7 @@ POOL_RECYCLE_S = 1800
 # Key of the PostgreSQL advisory lock held while migrating: "userpool" in ASCII, as a bigint.
 MIGRATION_LOCK_KEY = int.from_bytes(b"userpool", "big")
 READ_ONLY = "userpool_read_only"  # execution option: SQLite begins a deferred (reading) transaction
+_LOCK_DEADLINE = "userpool_lock_deadline"  # execution option: when waiting for SQLite's write lock ends
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -102,17 +103,20 @@ class SqlStore:
             with self._unit(optimistic) as tx:
                 yield tx
             return
-        with self._queued(self._writers), self._unit(optimistic) as tx:
+        # One busy timeout for both waits: the queue in this process, then SQLite's lock (other processes).
+        deadline = time.monotonic() + self._busy_timeout_s
+        with self._queued(self._writers, deadline), self._unit(optimistic, deadline) as tx:
             yield tx
 
     @contextmanager
-    def _queued(self, writers: threading.Lock) -> Iterator[None]:
+    def _queued(self, writers: threading.Lock, deadline: float) -> Iterator[None]:
         """Hold this process's place for SQLite's write lock: `StoreBusy` after `busy_timeout`, as SQLite."""
+        left = max(0.0, deadline - time.monotonic())
         if waits.counting_lock_waits():
             with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
-                acquired = writers.acquire(timeout=self._busy_timeout_s)
+                acquired = writers.acquire(timeout=left)
         else:
-            acquired = writers.acquire(timeout=self._busy_timeout_s)
+            acquired = writers.acquire(timeout=left)
         if not acquired:
             raise StoreBusy("database is locked (another unit of work of this process held it)")
         try:
@@ -121,12 +125,14 @@ class SqlStore:
             writers.release()
 
     @contextmanager
-    def _unit(self, optimistic: bool) -> Iterator[SqlTx]:
+    def _unit(self, optimistic: bool, deadline: float | None = None) -> Iterator[SqlTx]:
         tx: SqlTx | None = None
         try:
             with self.engine.connect() as conn:
                 if optimistic and self._deferrable:
                     conn.execution_options(userpool_deferred=True)
+                elif deadline is not None:
+                    conn.execution_options(**{_LOCK_DEADLINE: deadline})
                 with conn.begin():
                     tx = SqlTx(conn, self._sealer, self.cache)
                     try:
@@ -290,14 +296,15 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
         raw = conn.connection.driver_connection
         assert raw is not None
         statement = "BEGIN" if deferred else "BEGIN IMMEDIATE"
+        deadline = options.get(_LOCK_DEADLINE) or time.monotonic() + busy_timeout_ms / 1000
         try:
             if deferred:
                 raw.execute(statement)
             elif waits.counting_lock_waits():
                 with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
-                    _begin_immediate(raw, busy_timeout_ms)
+                    _begin_immediate(raw, deadline, busy_timeout_ms)
             else:
-                _begin_immediate(raw, busy_timeout_ms)
+                _begin_immediate(raw, deadline, busy_timeout_ms)
         except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("database is locked")
             raise OperationalError(statement, None, exc) from exc
 
@@ -310,13 +317,12 @@ _LOCK_POLL_S = (0.00005, 0.0001, 0.0002, 0.0004)
 _LOCK_POLL_MAX_S = 0.0005
 
 
-def _begin_immediate(raw: sqlite3.Connection, busy_timeout_ms: int) -> None:
-    """BEGIN IMMEDIATE, waiting up to `busy_timeout_ms` for the write lock in steps of at most half a
-    millisecond. SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries, so a writer
+def _begin_immediate(raw: sqlite3.Connection, deadline: float, busy_timeout_ms: int) -> None:
+    """BEGIN IMMEDIATE, waiting until `deadline` (`time.monotonic()`) for the write lock in steps of at most
+    half a millisecond. SQLite's own busy handler sleeps 1, 2, 5, 10, 15, 20, 25... ms between tries, so a writer
     that finds the lock held by a unit of work finishing a millisecond later waits 3, 8 or 18 ms: the p99 of
     every write on a busy pool, and (for retried units) the equal-time floors. The handler stays set for
     every other statement; it is off only while this tries (two PRAGMAs: a few microseconds)."""
-    deadline = time.monotonic() + busy_timeout_ms / 1000
     raw.execute("PRAGMA busy_timeout = 0")
     try:
         for attempt in itertools.count():
