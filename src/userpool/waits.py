@@ -44,6 +44,16 @@ def counting_lock_waits() -> bool:
 
 
 @contextmanager
+def lock_wait() -> Iterator[None]:
+    """A wait for the write lock taken up front: counted as waiting within `up_front_lock_waits` only."""
+    if not counting_lock_waits():
+        yield
+        return
+    with waiting():
+        yield
+
+
+@contextmanager
 def waiting() -> Iterator[None]:
     """Count the block's time as waiting."""
     start = time.perf_counter()

@@ -280,8 +280,15 @@ def test_waits_are_counted_per_thread_and_lock_waits_only_when_asked() -> None:
         time.sleep(0.01)
     assert waits.total() >= 0.01
     assert not waits.counting_lock_waits()
+    before = waits.total()
+    with waits.lock_wait():  # not within up_front_lock_waits: not counted
+        time.sleep(0.01)
+    assert waits.total() == before
     with waits.up_front_lock_waits():
         assert waits.counting_lock_waits()
+        with waits.lock_wait():
+            time.sleep(0.01)
+    assert waits.total() >= before + 0.01
     assert not waits.counting_lock_waits()
     seen: list[float] = []
     other = threading.Thread(target=lambda: seen.append(waits.total()))

@@ -111,12 +111,8 @@ class SqlStore:
     @contextmanager
     def _queued(self, writers: threading.Lock, deadline: float) -> Iterator[None]:
         """Hold this process's place for SQLite's write lock: `StoreBusy` after `busy_timeout`, as SQLite."""
-        left = max(0.0, deadline - time.monotonic())
-        if waits.counting_lock_waits():
-            with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
-                acquired = writers.acquire(timeout=left)
-        else:
-            acquired = writers.acquire(timeout=left)
+        with waits.lock_wait():  # queueing for the lock, not the flow's own time (userpool/waits.py)
+            acquired = writers.acquire(timeout=max(0.0, deadline - time.monotonic()))
         if not acquired:
             raise StoreBusy("database is locked (another unit of work of this process held it)")
         try:
@@ -159,7 +155,7 @@ class SqlStore:
     @property
     def reads_in_process(self) -> bool:
         """SQLite: a read is a library call on a local file (WAL: it never waits for the writer)."""
-        return self.engine.dialect.name == "sqlite"
+        return self._deferrable
 
     @contextmanager
     def read(self) -> Iterator[SqlTx]:
@@ -296,15 +292,13 @@ def _sqlite_engine(url: URL, pool_size: int, busy_timeout_ms: int) -> Engine:
         raw = conn.connection.driver_connection
         assert raw is not None
         statement = "BEGIN" if deferred else "BEGIN IMMEDIATE"
-        deadline = options.get(_LOCK_DEADLINE) or time.monotonic() + busy_timeout_ms / 1000
         try:
             if deferred:
                 raw.execute(statement)
-            elif waits.counting_lock_waits():
-                with waits.waiting():  # queueing for the lock, not the flow's own time (userpool/waits.py)
-                    _begin_immediate(raw, deadline, busy_timeout_ms)
             else:
-                _begin_immediate(raw, deadline, busy_timeout_ms)
+                deadline = options.get(_LOCK_DEADLINE) or time.monotonic() + busy_timeout_ms / 1000
+                with waits.lock_wait():  # queueing for the lock, not the flow's own time (userpool/waits.py)
+                    _begin_immediate(raw, deadline, busy_timeout_ms)
         except sqlite3.OperationalError as exc:  # as SQLAlchemy would have wrapped it ("database is locked")
             raise OperationalError(statement, None, exc) from exc
 
